@@ -1,0 +1,33 @@
+# The two commands of the quick start: `make dev` and `make test`. Both bootstrap what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: help bootstrap dev test lint typecheck seed bench
+
+help:
+	@echo "make dev   - run the whole local stack at http://127.0.0.1:$${PORT:-8080}"
+	@echo "make test  - run the whole test suite (lint, types, unit, integration, e2e)"
+
+bootstrap:
+	@PYTHON=$(PYTHON) bash scripts/bootstrap.sh
+
+dev: bootstrap
+	@$(PY) scripts/dev_server.py
+
+test: bootstrap
+	@bash scripts/run_tests.sh
+
+lint: bootstrap
+	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+typecheck: bootstrap
+	@$(VENV)/bin/mypy
+
+seed: bootstrap
+	@$(PY) scripts/seed.py
+
+bench: bootstrap
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

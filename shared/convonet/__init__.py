@@ -1,0 +1,1 @@
+"""Convonet: the core library every function and the voice gateway import."""

@@ -1,0 +1,1 @@
+"""Identity: users, passwords, tokens, voice PINs and lockouts."""

@@ -1,0 +1,243 @@
+"""The function manifest: the one list of everything Convonet deploys.
+
+The dev server mounts from it, the benches time from it, the bundle build packs from it and
+Terraform's map of functions is checked against it. `built=False` marks a function whose
+endpoint answers 501 until its issue lands; nothing presents it as working.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+Kind = Literal["http", "event", "service"]
+Weight = Literal["light", "heavy"]
+
+COMMON_SETTINGS = (
+    "CONVONET_ENV",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "GCP_PROJECT",
+    "STATE_BACKEND",
+    "STATE_NAMESPACE",
+    "EVENT_BACKEND",
+)
+DB_SETTINGS = ("CLOUD_SQL_INSTANCE", "DB_USER", "DB_NAME", "DB_IAM_AUTH")
+COMMON_SECRETS = ("SENTRY_DSN",)
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str
+    kind: Kind
+    summary: str
+    weight: Weight = "light"
+    paths: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = ()
+    publishes: tuple[str, ...] = ()
+    memory_mb: int = 256
+    concurrency: int = 8
+    timeout_s: int = 60
+    min_instances: int = 0
+    public: bool = True
+    built: bool = False
+    uses_db: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def entry_point(self) -> str:
+        """The decorated Python function; unique across functions (functions-framework keys on it)."""
+        return self.name
+
+    @property
+    def source(self) -> Path:
+        if self.kind == "service":
+            return REPO_ROOT / "functions" / self.name / "app.py"
+        return REPO_ROOT / "functions" / self.name / "main.py"
+
+    @property
+    def primary_path(self) -> str:
+        return self.paths[0] if self.paths else ""
+
+    def all_settings(self) -> tuple[str, ...]:
+        db = DB_SETTINGS if self.uses_db else ()
+        return COMMON_SETTINGS + db + self.settings
+
+    def all_secrets(self) -> tuple[str, ...]:
+        db = ("DB_PASSWORD",) if self.uses_db else ()
+        return COMMON_SECRETS + db + self.secrets
+
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        "auth_api",
+        "http",
+        "Register, log in, refresh and revoke tokens, set the voice PIN.",
+        paths=("/api/auth",),
+        secrets=("JWT_SECRET", "PIN_HASH_SECRET"),
+        settings=("ACCESS_TOKEN_TTL_S", "REFRESH_TOKEN_TTL_S", "LOGIN_MAX_FAILURES",
+                  "LOGIN_LOCKOUT_WINDOW_S"),
+        built=True,
+        uses_db=True,
+    ),
+    FunctionSpec(
+        "twilio_webhook",
+        "http",
+        "Twilio voice webhooks: incoming call, PIN, conversation turns, status.",
+        paths=("/twilio/voice",),
+        settings=("PUBLIC_BASE_URL", "AGENT_URL", "WEBHOOK_BUDGET_S"),
+        secrets=("TWILIO_AUTH_TOKEN", "SERVICE_TOKEN_SECRET", "PIN_HASH_SECRET"),
+        min_instances=1,
+        uses_db=True,
+    ),
+    FunctionSpec(
+        "transfer_callback",
+        "http",
+        "Twilio <Dial> action callback after a transfer to a human agent.",
+        paths=("/twilio/transfer_callback",),
+        settings=("PUBLIC_BASE_URL",),
+        secrets=("TWILIO_AUTH_TOKEN",),
+        publishes=("transfer-events",),
+    ),
+    FunctionSpec(
+        "agent_turn",
+        "http",
+        "One assistant turn (JSON or server-sent events) and barge-in trimming.",
+        weight="heavy",
+        paths=("/agent",),
+        settings=("LLM_PROVIDER", "TOOL_TIMEOUT_S", "AGENT_TIMEOUT_S"),
+        secrets=("JWT_SECRET", "SERVICE_TOKEN_SECRET", "ANTHROPIC_API_KEY", "OPENAI_API_KEY",
+                 "GOOGLE_API_KEY"),
+        publishes=("agent-interactions",),
+        memory_mb=1024,
+        concurrency=16,
+        min_instances=1,
+        uses_db=True,
+    ),
+    FunctionSpec(
+        "reservations",
+        "http",
+        "Hanok table reservations: menu, availability, bookings, staff admin.",
+        paths=("/api/reservations", "/webhooks/hanok_table"),
+        settings=("PUBLIC_BASE_URL", "VOICE_DEDUPE_WINDOW_S"),
+        secrets=("JWT_SECRET", "TWILIO_AUTH_TOKEN"),
+        publishes=("reservation-events",),
+        concurrency=32,
+        uses_db=True,
+    ),
+    FunctionSpec(
+        "monitor_api",
+        "http",
+        "Agent monitor: interactions, statistics and the live feed for supervisors.",
+        paths=("/agent-monitor/api",),
+        secrets=("JWT_SECRET",),
+    ),
+    FunctionSpec(
+        "call_center_api",
+        "http",
+        "Call-center agent states, call events, customer pop-up data.",
+        paths=("/call-center/api",),
+        settings=("FUSIONPBX_SIP_DOMAIN", "TRANSFER_EXTENSIONS"),
+        secrets=("JWT_SECRET",),
+        uses_db=True,
+    ),
+    FunctionSpec(
+        "workspace_api",
+        "http",
+        "Todos, teams, reminders, calendar, mortgage and settings for signed-in users.",
+        paths=("/convonet_todo/api",),
+        secrets=("JWT_SECRET",),
+        uses_db=True,
+    ),
+    FunctionSpec(
+        "crm_api",
+        "http",
+        "Patients, meetings, cases and notes in SuiteCRM.",
+        paths=("/patient", "/meeting/create", "/case/create", "/note/create"),
+        secrets=("JWT_SECRET", "SUITECRM_CLIENT_SECRET"),
+        publishes=("crm-sync",),
+        uses_db=True,
+    ),
+    FunctionSpec(
+        "mcp_server",
+        "http",
+        "The tool registry over MCP streamable HTTP.",
+        weight="heavy",
+        paths=("/mcp",),
+        secrets=("JWT_SECRET",),
+        memory_mb=512,
+        uses_db=True,
+    ),
+    FunctionSpec(
+        "record_interaction",
+        "event",
+        "Stores each agent interaction and keeps the monitor's counters.",
+        topics=("agent-interactions",),
+        public=False,
+    ),
+    FunctionSpec(
+        "notify",
+        "event",
+        "SMS for reservation changes and missed transfers.",
+        topics=("reservation-events", "transfer-events"),
+        secrets=("TWILIO_AUTH_TOKEN",),
+        public=False,
+        uses_db=True,
+    ),
+    FunctionSpec(
+        "crm_sync",
+        "event",
+        "Pushes recorded CRM work to SuiteCRM.",
+        topics=("crm-sync",),
+        secrets=("SUITECRM_CLIENT_SECRET",),
+        public=False,
+        uses_db=True,
+    ),
+    FunctionSpec(
+        "dispatch_reminders",
+        "event",
+        "Sends reminders that have fallen due (Cloud Scheduler -> reminders-due).",
+        topics=("reminders-due",),
+        secrets=("TWILIO_AUTH_TOKEN",),
+        public=False,
+        uses_db=True,
+    ),
+    FunctionSpec(
+        "voice_gateway",
+        "service",
+        "Cloud Run service: browser voice and Twilio media-stream WebSockets.",
+        weight="heavy",
+        paths=("/webrtc/ws", "/twilio/media"),
+        settings=("AGENT_URL", "PUBLIC_BASE_URL"),
+        secrets=("SERVICE_TOKEN_SECRET", "PIN_HASH_SECRET", "JWT_SECRET", "DEEPGRAM_API_KEY"),
+        memory_mb=2048,
+        concurrency=80,
+        timeout_s=3600,
+        min_instances=1,
+        uses_db=True,
+    ),
+)
+
+TOPICS: tuple[str, ...] = tuple(
+    sorted({t for f in FUNCTIONS for t in f.topics} | {t for f in FUNCTIONS for t in f.publishes})
+)
+
+
+def by_name(name: str) -> FunctionSpec:
+    for spec in FUNCTIONS:
+        if spec.name == name:
+            return spec
+    raise KeyError(name)
+
+
+def http_functions() -> list[FunctionSpec]:
+    return [f for f in FUNCTIONS if f.kind == "http"]
+
+
+def event_functions() -> list[FunctionSpec]:
+    return [f for f in FUNCTIONS if f.kind == "event"]

@@ -1,0 +1,17 @@
+"""Shared test setup. Each area keeps its fixtures in tests/fixtures/<area>.py."""
+
+from __future__ import annotations
+
+import os
+
+# Tests never read a developer's .env or data directory.
+os.environ.setdefault("CONVONET_ENV", "test")
+os.environ.setdefault("LOG_FORMAT", "text")
+
+pytest_plugins = [
+    "tests.fixtures.settings",
+    "tests.fixtures.db",
+    "tests.fixtures.state",
+    "tests.fixtures.events",
+    "tests.fixtures.http",
+]
