@@ -22,6 +22,17 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
+# checkov (Terraform policy checks) pins dependencies that clash with the project's: own venv.
+CHECKOV=checkov==3.3.30
+cstamp=".venv-checkov/.installed-$(echo "$CHECKOV" | sha1sum | cut -c1-12)"
+if [ ! -f "$cstamp" ]; then
+  echo "bootstrap: installing $CHECKOV into .venv-checkov"
+  [ -x .venv-checkov/bin/python ] || "$PYTHON" -m venv .venv-checkov
+  .venv-checkov/bin/python -m pip install --quiet --disable-pip-version-check "$CHECKOV"
+  rm -f .venv-checkov/.installed-*
+  touch "$cstamp"
+fi
+
 if [ -f package.json ]; then
   if ! need npm; then echo "bootstrap: install Node.js (with npm) first" >&2; exit 1; fi
   nstamp="node_modules/.installed-$(cat package.json package-lock.json 2>/dev/null | sha1sum | cut -c1-12)"
