@@ -16,7 +16,14 @@ import sys
 from convonet.manifest import FUNCTIONS, REPO_ROOT, FunctionSpec
 
 RUNS = 5
-HEAVY = ("anthropic", "openai", "google.genai", "langgraph", "langchain_core", "google.cloud.sql.connector")
+HEAVY = (
+    "anthropic",
+    "openai",
+    "google.genai",
+    "langgraph",
+    "langchain_core",
+    "google.cloud.sql.connector",
+)
 
 _PROBE = """
 import importlib.util, json, sys, time
@@ -63,9 +70,13 @@ def main() -> None:
         ratio = ms / baseline
         if spec.weight == "light":
             ratios.append(ratio)
-        print(f"{spec.name:<20} {spec.weight:<6} {ms:>10.1f} {ratio:>7.2f}  {', '.join(heavy) or '-'}")
+        print(
+            f"{spec.name:<20} {spec.weight:<6} {ms:>10.1f} {ratio:>7.2f}  {', '.join(heavy) or '-'}"
+        )
     if ratios:
-        print(f"light functions: median ratio {statistics.median(ratios):.2f}, max {max(ratios):.2f}")
+        print(
+            f"light functions: median ratio {statistics.median(ratios):.2f}, max {max(ratios):.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import uvicorn
-
 from convonet.config import get_settings
 from convonet.localstack import build_app
 from convonet.observability import configure_logging
@@ -24,7 +23,9 @@ def main() -> int:
         for email, role in DEMO_LOGINS:
             print(f"  {email:<28} {role}")
     sys.stdout.flush()
-    uvicorn.run(app, host="127.0.0.1", port=settings.port, log_level="warning", ws="websockets-sansio")
+    uvicorn.run(
+        app, host="127.0.0.1", port=settings.port, log_level="warning", ws="websockets-sansio"
+    )
     return 0
 
 

@@ -1,10 +1,11 @@
-"""agent_turn: One assistant turn (JSON or server-sent events) and barge-in trimming. Not built yet: answers 501."""
+"""agent_turn: One assistant turn (JSON or server-sent events) and barge-in trimming. Not built
+yet: answers 501.
+"""
 
 from __future__ import annotations
 
 import flask
 import functions_framework
-
 from convonet.http.unbuilt import unbuilt_api
 
 api = unbuilt_api("agent_turn")

@@ -6,12 +6,11 @@ from typing import Annotated
 
 import flask
 import functions_framework
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-
 from convonet.auth import users
 from convonet.auth.guard import require_auth
 from convonet.http import ApiError, ApiRequest, ApiResult, HttpApi
 from convonet.phone import InvalidPhoneNumber, normalize_e164
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 api = HttpApi(
     "auth_api",
@@ -70,7 +69,7 @@ class PinRequest(_Strict):
 class TokenResponse(BaseModel):
     access_token: str
     refresh_token: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int
     refresh_expires_in: int
 

@@ -1,10 +1,11 @@
-"""call_center_api: Call-center agent states, call events, customer pop-up data. Not built yet: answers 501."""
+"""call_center_api: Call-center agent states, call events, customer pop-up data. Not built yet:
+answers 501.
+"""
 
 from __future__ import annotations
 
 import flask
 import functions_framework
-
 from convonet.http.unbuilt import unbuilt_api
 
 api = unbuilt_api("call_center_api")

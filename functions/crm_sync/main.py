@@ -1,4 +1,6 @@
-"""crm_sync: Pushes recorded CRM work to SuiteCRM. Not built yet: the local bus does not subscribe it."""
+"""crm_sync: Pushes recorded CRM work to SuiteCRM. Not built yet: the local bus does not subscribe
+it.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""dispatch_reminders: Sends reminders that have fallen due (Cloud Scheduler -> reminders-due). Not built yet: the local bus does not subscribe it."""
+"""dispatch_reminders: Sends reminders that have fallen due (Cloud Scheduler -> reminders-due). Not
+built yet: the local bus does not subscribe it.
+"""
 
 from __future__ import annotations
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import flask
 import functions_framework
-
 from convonet.http.unbuilt import unbuilt_api
 
 api = unbuilt_api("mcp_server")

@@ -1,10 +1,11 @@
-"""monitor_api: Agent monitor: interactions, statistics and the live feed for supervisors. Not built yet: answers 501."""
+"""monitor_api: Agent monitor: interactions, statistics and the live feed for supervisors. Not
+built yet: answers 501.
+"""
 
 from __future__ import annotations
 
 import flask
 import functions_framework
-
 from convonet.http.unbuilt import unbuilt_api
 
 api = unbuilt_api("monitor_api")

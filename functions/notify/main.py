@@ -1,4 +1,6 @@
-"""notify: SMS for reservation changes and missed transfers. Not built yet: the local bus does not subscribe it."""
+"""notify: SMS for reservation changes and missed transfers. Not built yet: the local bus does not
+subscribe it.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""record_interaction: Stores each agent interaction and keeps the monitor's counters. Not built yet: the local bus does not subscribe it."""
+"""record_interaction: Stores each agent interaction and keeps the monitor's counters. Not built
+yet: the local bus does not subscribe it.
+"""
 
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
-"""reservations: Hanok table reservations: menu, availability, bookings, staff admin. Not built yet: answers 501."""
+"""reservations: Hanok table reservations: menu, availability, bookings, staff admin. Not built
+yet: answers 501.
+"""
 
 from __future__ import annotations
 
 import flask
 import functions_framework
-
 from convonet.http.unbuilt import unbuilt_api
 
 api = unbuilt_api("reservations")

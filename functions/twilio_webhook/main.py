@@ -1,10 +1,11 @@
-"""twilio_webhook: Twilio voice webhooks: incoming call, PIN, conversation turns, status. Not built yet: answers 501."""
+"""twilio_webhook: Twilio voice webhooks: incoming call, PIN, conversation turns, status. Not built
+yet: answers 501.
+"""
 
 from __future__ import annotations
 
 import flask
 import functions_framework
-
 from convonet.http.unbuilt import unbuilt_api
 
 api = unbuilt_api("twilio_webhook")

@@ -20,7 +20,9 @@ from convonet.manifest import REPO_ROOT, FunctionSpec, by_name, http_functions
 log = logging.getLogger("convonet.localstack")
 
 Scope = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[..., Awaitable[Any]], Callable[..., Awaitable[Any]]], Awaitable[None]]
+ASGIApp = Callable[
+    [Scope, Callable[..., Awaitable[Any]], Callable[..., Awaitable[Any]]], Awaitable[None]
+]
 
 WSGI_WORKERS = 64
 
@@ -50,7 +52,7 @@ def http_function_app(spec: FunctionSpec) -> ASGIApp:
     from a2wsgi import WSGIMiddleware
 
     flask_app = functions_framework.create_app(target=spec.entry_point, source=str(spec.source))
-    return WSGIMiddleware(flask_app, workers=WSGI_WORKERS)  # type: ignore[arg-type,return-value]
+    return WSGIMiddleware(flask_app, workers=WSGI_WORKERS)  # type: ignore[return-value]
 
 
 def voice_gateway_app() -> ASGIApp:
@@ -59,7 +61,8 @@ def voice_gateway_app() -> ASGIApp:
     assert module_spec is not None and module_spec.loader is not None
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
-    return module.app  # type: ignore[no-any-return]
+    app: ASGIApp = module.app
+    return app
 
 
 def prepare_data() -> bool:
@@ -105,7 +108,7 @@ def build_app(*, prepare: bool = True) -> ASGIApp:
         routes=[Mount("/", StaticFiles(directory=REPO_ROOT / "web", html=True))],
         lifespan=lifespan,
     )
-    return PrefixDispatcher(mounts, web)  # type: ignore[arg-type]
+    return PrefixDispatcher(mounts, web)
 
 
 def _wire_event_bus() -> Any:

@@ -51,7 +51,8 @@ class FunctionSpec:
 
     @property
     def entry_point(self) -> str:
-        """The decorated Python function; unique across functions (functions-framework keys on it)."""
+        """The decorated Python function; unique across functions (functions-framework keys
+        on it)."""
         return self.name
 
     @property
@@ -80,8 +81,12 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "Register, log in, refresh and revoke tokens, set the voice PIN.",
         paths=("/api/auth",),
         secrets=("JWT_SECRET", "PIN_HASH_SECRET"),
-        settings=("ACCESS_TOKEN_TTL_S", "REFRESH_TOKEN_TTL_S", "LOGIN_MAX_FAILURES",
-                  "LOGIN_LOCKOUT_WINDOW_S"),
+        settings=(
+            "ACCESS_TOKEN_TTL_S",
+            "REFRESH_TOKEN_TTL_S",
+            "LOGIN_MAX_FAILURES",
+            "LOGIN_LOCKOUT_WINDOW_S",
+        ),
         built=True,
         uses_db=True,
     ),
@@ -111,8 +116,13 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         weight="heavy",
         paths=("/agent",),
         settings=("LLM_PROVIDER", "TOOL_TIMEOUT_S", "AGENT_TIMEOUT_S"),
-        secrets=("JWT_SECRET", "SERVICE_TOKEN_SECRET", "ANTHROPIC_API_KEY", "OPENAI_API_KEY",
-                 "GOOGLE_API_KEY"),
+        secrets=(
+            "JWT_SECRET",
+            "SERVICE_TOKEN_SECRET",
+            "ANTHROPIC_API_KEY",
+            "OPENAI_API_KEY",
+            "GOOGLE_API_KEY",
+        ),
         publishes=("agent-interactions",),
         memory_mb=1024,
         concurrency=16,

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from convonet.config import ConfigError, Settings, resolve_secret
 from convonet.manifest import FUNCTIONS
 

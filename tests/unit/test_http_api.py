@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from flask.testing import FlaskClient
-
 from convonet.state import get_state_store
+from flask.testing import FlaskClient
 
 pytestmark = pytest.mark.usefixtures("use_local_state")
 
@@ -43,7 +42,9 @@ def test_healthz_and_openapi_on_every_prefix(client: FlaskClient) -> None:
     assert schema_ref == "#/components/schemas/Item"
     assert "Item" in doc["components"]["schemas"]
     assert any(p["name"] == "Idempotency-Key" for p in post["parameters"])
-    limit = [p for p in paths["/scenario/items/{item_id}"]["get"]["parameters"] if p["name"] == "limit"]
+    limit = [
+        p for p in paths["/scenario/items/{item_id}"]["get"]["parameters"] if p["name"] == "limit"
+    ]
     assert limit and limit[0]["in"] == "query"
 
 
@@ -78,7 +79,9 @@ def test_malformed_json_is_400(client: FlaskClient) -> None:
 
 
 def test_wrong_content_type_is_415(client: FlaskClient) -> None:
-    response = client.post("/scenario/items", data="name=x", content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/scenario/items", data="name=x", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 415
 
 
@@ -142,12 +145,24 @@ def test_idempotency_key_reused_with_other_body_is_422(client: FlaskClient) -> N
 
 def test_idempotency_replays_client_errors_and_retries_server_errors(client: FlaskClient) -> None:
     taken = {**GOOD, "name": "taken"}
-    assert client.post("/scenario/items", json=taken, headers={"Idempotency-Key": "k1"}).status_code == 409
-    assert client.post("/scenario/items", json=taken, headers={"Idempotency-Key": "k1"}).status_code == 409
+    assert (
+        client.post("/scenario/items", json=taken, headers={"Idempotency-Key": "k1"}).status_code
+        == 409
+    )
+    assert (
+        client.post("/scenario/items", json=taken, headers={"Idempotency-Key": "k1"}).status_code
+        == 409
+    )
     assert _runs() == 1
     boom = {**GOOD, "name": "explode"}
-    assert client.post("/scenario/items", json=boom, headers={"Idempotency-Key": "k2"}).status_code == 500
-    assert client.post("/scenario/items", json=boom, headers={"Idempotency-Key": "k2"}).status_code == 500
+    assert (
+        client.post("/scenario/items", json=boom, headers={"Idempotency-Key": "k2"}).status_code
+        == 500
+    )
+    assert (
+        client.post("/scenario/items", json=boom, headers={"Idempotency-Key": "k2"}).status_code
+        == 500
+    )
     assert _runs() == 3
 
 

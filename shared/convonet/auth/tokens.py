@@ -124,7 +124,9 @@ def decode_service_token(token: str) -> ServiceClaims:
     claims = _decode(token, get_settings().secret("service_token_secret"), SERVICE_AUDIENCE)
     if not claims.get("act"):
         raise TokenError("invalid_token", "The service token names no user.")
-    return ServiceClaims(act=str(claims["act"]), caller=str(claims.get("iss", "")), exp=_from_ts(claims["exp"]))
+    return ServiceClaims(
+        act=str(claims["act"]), caller=str(claims.get("iss", "")), exp=_from_ts(claims["exp"])
+    )
 
 
 def _decode(token: str, secret: str, audience: str) -> dict[str, Any]:
@@ -139,7 +141,9 @@ def _decode(token: str, secret: str, audience: str) -> dict[str, Any]:
     except jwt.InvalidAudienceError:
         raise TokenError("invalid_token", "The token is not meant for this service.") from None
     except jwt.PyJWTError:
-        raise TokenError("invalid_token", "The token is malformed or its signature is wrong.") from None
+        raise TokenError(
+            "invalid_token", "The token is malformed or its signature is wrong."
+        ) from None
     if not isinstance(claims.get("exp"), int | float):
         raise TokenError("invalid_token", "The token has no valid expiry.")
     if _from_ts(claims["exp"]) <= get_clock().now():

@@ -199,7 +199,9 @@ def set_voice_pin(user_id: str, password: str, pin: str) -> None:
         with session_scope() as session:
             user = session.get(User, user_id)
             if user is None or not user.is_active:
-                raise AccountError("not_found", "account_not_found", "This account no longer exists.")
+                raise AccountError(
+                    "not_found", "account_not_found", "This account no longer exists."
+                )
             if not passwords.verify_password(user.password_hash, password):
                 locked_for = limiter.record_failure(user_id)
                 if locked_for is not None:
@@ -244,9 +246,7 @@ def load_identity(user_id: str) -> tuple[tuple[str, ...], tuple[str, ...]] | Non
 def _team_ids(session: Session, user_id: str) -> list[str]:
     from convonet.db.models import TeamMembership
 
-    rows = session.scalars(
-        select(TeamMembership.team_id).where(TeamMembership.user_id == user_id)
-    )
+    rows = session.scalars(select(TeamMembership.team_id).where(TeamMembership.user_id == user_id))
     return sorted(str(r) for r in rows)
 
 

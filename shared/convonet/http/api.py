@@ -31,7 +31,6 @@ BodyFormat = Literal["json", "form"]
 _PATH_PARAM = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)\}")
 
 
-
 @dataclass
 class ApiResult:
     """A handler's answer when it needs a status or headers other than the route's."""
@@ -198,7 +197,9 @@ class HttpApi:
         if not self.built:
             raise not_implemented(f"{self.name} is not built yet.")
         route, params = self._match(path, request.method)
-        api_request = ApiRequest(raw=request, route=route, path_params=params, request_id=request_id)
+        api_request = ApiRequest(
+            raw=request, route=route, path_params=params, request_id=request_id
+        )
         if route.idempotent and request.headers.get("Idempotency-Key"):
             from convonet.http.idempotency import run_idempotent
 
@@ -321,7 +322,9 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> flask.Response:
+def json_response(
+    body: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> flask.Response:
     payload = json.dumps(body, default=_json_default, separators=(",", ":"))
     return flask.Response(payload, status=status, headers=headers, mimetype="application/json")
 
@@ -343,4 +346,3 @@ def _plain(body: Any) -> Any:
     if isinstance(body, list):
         return [_plain(b) for b in body]
     return body
-

@@ -42,7 +42,9 @@ def run_idempotent(
     doc_key = _scoped_key(api.name, request, key)
     fingerprint = hashlib.sha256(request.raw.get_data(cache=True)).hexdigest()
     ttl = get_settings().idempotency_ttl_s
-    if store.create(COLLECTION, doc_key, {"state": "running", "fingerprint": fingerprint}, ttl_s=ttl):
+    if store.create(
+        COLLECTION, doc_key, {"state": "running", "fingerprint": fingerprint}, ttl_s=ttl
+    ):
         try:
             response = run()
         except ApiError as exc:
@@ -66,7 +68,9 @@ def run_idempotent(
 def _scoped_key(api_name: str, request: ApiRequest, key: str) -> str:
     """Keys are per caller and per endpoint, so two users never collide on one key."""
     caller = hashlib.sha256(request.raw.headers.get("Authorization", "").encode()).hexdigest()[:16]
-    return hashlib.sha256(f"{api_name}|{request.route.endpoint}|{caller}|{key}".encode()).hexdigest()
+    return hashlib.sha256(
+        f"{api_name}|{request.route.endpoint}|{caller}|{key}".encode()
+    ).hexdigest()
 
 
 def _store_answer(

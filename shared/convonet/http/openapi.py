@@ -58,7 +58,9 @@ def build_openapi(api: HttpApi) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": components,
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
         },
     }
 
@@ -82,7 +84,9 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
         op["security"] = [{"bearerAuth": []}]
     if route.body is not None:
         media = (
-            "application/x-www-form-urlencoded" if route.body_format == "form" else "application/json"
+            "application/x-www-form-urlencoded"
+            if route.body_format == "form"
+            else "application/json"
         )
         op["requestBody"] = {
             "required": True,
@@ -139,7 +143,9 @@ def _health_operation(api: HttpApi, prefix: str) -> dict[str, Any]:
     return {
         "operationId": "healthz" + prefix.replace("/", "_").replace("-", "_"),
         "summary": "Liveness of this function",
-        "responses": {status: {"description": "Health", "content": {"application/json": {"schema": {}}}}},
+        "responses": {
+            status: {"description": "Health", "content": {"application/json": {"schema": {}}}}
+        },
     }
 
 
@@ -147,5 +153,10 @@ def _openapi_operation(prefix: str) -> dict[str, Any]:
     return {
         "operationId": "openapi" + prefix.replace("/", "_").replace("-", "_"),
         "summary": "This document",
-        "responses": {"200": {"description": "OpenAPI document", "content": {"application/json": {"schema": {}}}}},
+        "responses": {
+            "200": {
+                "description": "OpenAPI document",
+                "content": {"application/json": {"schema": {}}},
+            }
+        },
     }

@@ -9,5 +9,9 @@ from convonet.manifest import by_name
 def unbuilt_api(name: str) -> HttpApi:
     spec = by_name(name)
     return HttpApi(
-        spec.name, title=f"Convonet {spec.name}", prefixes=spec.paths, description=spec.summary, built=False
+        spec.name,
+        title=f"Convonet {spec.name}",
+        prefixes=spec.paths,
+        description=spec.summary,
+        built=False,
     )

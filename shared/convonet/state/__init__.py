@@ -6,7 +6,14 @@ import threading
 
 from convonet.state.base import Document, Filter, StateStore, StateStoreError
 
-__all__ = ["Document", "Filter", "StateStore", "StateStoreError", "get_state_store", "set_state_store"]
+__all__ = [
+    "Document",
+    "Filter",
+    "StateStore",
+    "StateStoreError",
+    "get_state_store",
+    "set_state_store",
+]
 
 _store: StateStore | None = None
 _lock = threading.Lock()

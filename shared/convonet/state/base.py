@@ -1,9 +1,20 @@
 """The StateStore port: fast per-conversation and operational state.
 
-Production runs on Firestore, local runs on SQLite; one contract suite runs against both.
-Documents are JSON-like dicts (str, int, float, bool, None, list, dict, tz-aware datetime).
-A document written with `ttl_s` carries an expiry time and reads treat it as absent once that
-time has passed (Firestore's TTL policy deletes it later; the local adapter purges it).
+Production runs on Firestore, local runs on SQLite; one contract suite
+(tests/integration/test_state_contract.py) runs against both, so these rules hold on both:
+
+- Documents are dicts with string field names and str, int, float, bool, None, list, dict or
+  timezone-aware datetime values. Naive datetimes are refused; datetimes come back as the same
+  instant in UTC (microsecond precision).
+- Keys are any non-empty string ('/' included); collections are non-empty and have no '/'.
+- A document written with `ttl_s` gets `_expires_at` (a UTC datetime, visible in reads) and
+  reads as absent from that instant on, for every method, by the injectable clock. Firestore's
+  TTL policy on `_expires_at` deletes it later; the local adapter purges it. Writing
+  `_expires_at` yourself (e.g. from `transact`) sets the expiry the same way.
+- Queries match Firestore: a document lacking a filtered or ordered field never matches, `!=`
+  also skips nulls, range filters only match values of the operand's type. Without `order_by`
+  rows come ordered by any inequality field, then by key. On Firestore, combining filters
+  and ordering on different fields needs a composite index, and `in` takes at most 30 values.
 """
 
 from __future__ import annotations
@@ -32,10 +43,12 @@ class StateStore(Protocol):
     def create(
         self, collection: str, key: str, data: Document, *, ttl_s: float | None = None
     ) -> bool:
-        """Create the document if absent (or expired). True for exactly one concurrent caller."""
+        """Create the document if absent (or expired). True for exactly one concurrent caller,
+        so it is the primitive for idempotency keys, ledger entries and locks."""
 
     def merge(self, collection: str, key: str, data: Document) -> None:
-        """Shallow-merge fields into the document, creating it when absent."""
+        """Shallow-merge fields into the document, creating it when absent: a dict value
+        replaces the stored field whole. A live expiry is kept."""
 
     def delete(self, collection: str, key: str) -> None:
         """Remove the document; absent is fine."""
@@ -52,14 +65,17 @@ class StateStore(Protocol):
         """Atomically add `amount` to a numeric field (created at 0) and return the new value.
 
         `ttl_s` sets the expiry only when the document is created, so a counter window
-        starts at its first increment.
+        starts at its first increment. A missing or non-numeric field counts as 0; the result is
+        an int when the stored value and `amount` are ints.
         """
 
     def transact(
         self, collection: str, key: str, update: Callable[[Document | None], Document | None]
     ) -> Document | None:
         """Read-modify-write in one transaction: `update` gets the current document (or None)
-        and returns the new one (None deletes). Retried on contention; returns what was written.
+        and returns the new one (None deletes). Retried on contention, so `update` may run more
+        than once and must not call the store itself; returns what was written. Prefer
+        `increment` and `create`, which stay atomic on the Firestore emulator too.
         """
 
     def query(

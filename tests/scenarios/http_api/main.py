@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import flask
 import functions_framework
-from pydantic import BaseModel, ConfigDict, Field
-
 from convonet.http import ApiError, ApiRequest, ApiResult, HttpApi
 from convonet.state import get_state_store
+from pydantic import BaseModel, ConfigDict, Field
 
 api = HttpApi("scenario_api", title="Scenario", prefixes=("/scenario", "/alias"))
 
@@ -37,7 +36,9 @@ def create_item(req: ApiRequest) -> dict[str, object]:
 @api.get("/items/{item_id}", query=Page)
 def get_item(req: ApiRequest) -> ApiResult:
     """Echoes the path and query parameters."""
-    return ApiResult({"id": req.path_params["item_id"], "limit": req.query.limit}, 200, {"X-Seen": "1"})
+    return ApiResult(
+        {"id": req.path_params["item_id"], "limit": req.query.limit}, 200, {"X-Seen": "1"}
+    )
 
 
 @api.delete("/items/{item_id}", status=204, prefix="/alias")
