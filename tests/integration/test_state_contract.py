@@ -1,0 +1,368 @@
+"""The StateStore contract: every test runs against the local adapter and Firestore (emulator)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from convonet.clock import FakeClock
+from convonet.state import Document, StateStore
+from convonet.state.base import EXPIRES_FIELD
+
+AWKWARD_KEYS = [
+    "a/b",
+    "a%2Fb",
+    "/leading/and/trailing/",
+    ".",
+    "..",
+    "__reserved__",
+    "%",
+    "100%",
+    "with space",
+    "tab\there",
+    "unicodé ✓ 한국",
+    "+15551234567",
+    "user@example.com:session#1",
+]
+
+
+def _run_concurrently(count: int, call: Callable[[int], Any]) -> list[Any]:
+    """Run `call(i)` for i in range(count) on as many threads, released together."""
+    barrier = threading.Barrier(count)
+
+    def run(i: int) -> Any:
+        barrier.wait()
+        return call(i)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def test_get_of_an_absent_document_is_none(state_store: StateStore) -> None:
+    assert state_store.get("sessions", "nobody") is None
+
+
+def test_every_value_type_round_trips(state_store: StateStore) -> None:
+    document = {
+        "text": "hello",
+        "empty": "",
+        "int": 42,
+        "big": 2**53 + 1,
+        "negative": -7,
+        "float": 0.1,
+        "true": True,
+        "false": False,
+        "none": None,
+        "list": [1, "two", None, [3], {"four": 4}],
+        "map": {"nested": {"deeper": [True]}, "$t": "not a tag"},
+        "at": datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC),
+    }
+    state_store.set("sessions", "s1", document)
+    assert state_store.get("sessions", "s1") == document
+
+
+def test_datetimes_come_back_as_the_same_instant_in_utc(state_store: StateStore) -> None:
+    seoul = datetime(2026, 3, 1, 21, 30, 15, 999999, tzinfo=timezone(timedelta(hours=9)))
+    state_store.set("sessions", "s1", {"at": seoul, "list": [seoul]})
+    stored = state_store.get("sessions", "s1")
+    assert stored is not None
+    assert stored["at"] == seoul
+    assert stored["at"].utcoffset() == timedelta(0)
+    assert stored["at"].isoformat() == "2026-03-01T12:30:15.999999+00:00"
+    assert stored["list"] == [seoul]
+
+
+def test_naive_datetimes_are_refused(state_store: StateStore) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        state_store.set("sessions", "s1", {"at": datetime(2026, 1, 1)})
+
+
+def test_set_replaces_the_whole_document(state_store: StateStore) -> None:
+    state_store.set("sessions", "s1", {"a": 1, "b": 2})
+    state_store.set("sessions", "s1", {"c": 3})
+    assert state_store.get("sessions", "s1") == {"c": 3}
+
+
+def test_create_writes_only_when_absent(state_store: StateStore) -> None:
+    assert state_store.create("locks", "k", {"owner": "first"}) is True
+    assert state_store.create("locks", "k", {"owner": "second"}) is False
+    assert state_store.get("locks", "k") == {"owner": "first"}
+
+
+def test_merge_creates_then_merges_top_level_fields(state_store: StateStore) -> None:
+    state_store.merge("sessions", "s1", {"a": 1, "nested": {"x": 1, "y": 2}})
+    state_store.merge("sessions", "s1", {"b": 2, "nested": {"z": 3}})
+    assert state_store.get("sessions", "s1") == {"a": 1, "b": 2, "nested": {"z": 3}}
+
+
+def test_delete_removes_and_tolerates_absent(state_store: StateStore) -> None:
+    state_store.set("sessions", "s1", {"a": 1})
+    state_store.delete("sessions", "s1")
+    assert state_store.get("sessions", "s1") is None
+    state_store.delete("sessions", "s1")
+
+
+def test_increment_starts_at_zero_and_returns_the_new_value(state_store: StateStore) -> None:
+    assert state_store.increment("counters", "c", "hits") == 1
+    assert state_store.increment("counters", "c", "hits", 5) == 6
+    assert state_store.increment("counters", "c", "hits", -2) == 4
+    assert state_store.increment("counters", "c", "seconds", 1.5) == 1.5
+    assert state_store.get("counters", "c") == {"hits": 4, "seconds": 1.5}
+
+
+def test_increment_keeps_the_other_fields(state_store: StateStore) -> None:
+    state_store.set("counters", "c", {"label": "calls", "hits": 10})
+    assert state_store.increment("counters", "c", "hits") == 11
+    assert state_store.get("counters", "c") == {"label": "calls", "hits": 11}
+
+
+def test_increment_results_are_ints_for_int_amounts(state_store: StateStore) -> None:
+    value = state_store.increment("counters", "c", "hits", 3)
+    assert value == 3
+    assert isinstance(value, int)
+
+
+def test_transact_reads_modifies_and_returns_what_it_wrote(state_store: StateStore) -> None:
+    seen: list[Document | None] = []
+
+    def append(current: Document | None) -> Document:
+        seen.append(current)
+        return {"items": [*(current or {}).get("items", []), len(seen)]}
+
+    assert state_store.transact("lists", "l", append) == {"items": [1]}
+    assert state_store.transact("lists", "l", append) == {"items": [1, 2]}
+    assert seen[0] is None
+    assert state_store.get("lists", "l") == {"items": [1, 2]}
+
+
+def test_transact_returning_none_deletes(state_store: StateStore) -> None:
+    state_store.set("lists", "l", {"items": []})
+    assert state_store.transact("lists", "l", lambda current: None) is None
+    assert state_store.get("lists", "l") is None
+
+
+def test_transact_that_raises_writes_nothing(state_store: StateStore) -> None:
+    state_store.set("lists", "l", {"items": [1]})
+
+    def fail(current: Document | None) -> Document:
+        raise LookupError("rule broken")
+
+    with pytest.raises(LookupError):
+        state_store.transact("lists", "l", fail)
+    assert state_store.get("lists", "l") == {"items": [1]}
+
+
+# -- expiry ----------------------------------------------------------------------------------
+
+
+def test_a_document_with_a_ttl_reads_as_absent_once_expired(
+    state_store: StateStore, clock: FakeClock
+) -> None:
+    state_store.set("sessions", "s1", {"a": 1}, ttl_s=60)
+    assert state_store.get("sessions", "s1") == {
+        "a": 1,
+        EXPIRES_FIELD: clock.now() + timedelta(seconds=60),
+    }
+    clock.advance(59)
+    assert state_store.get("sessions", "s1") is not None
+    clock.advance(1)
+    assert state_store.get("sessions", "s1") is None
+    assert state_store.query("sessions") == []
+
+
+def test_create_replaces_an_expired_document(state_store: StateStore, clock: FakeClock) -> None:
+    assert state_store.create("locks", "k", {"owner": "first"}, ttl_s=30) is True
+    assert state_store.create("locks", "k", {"owner": "second"}, ttl_s=30) is False
+    clock.advance(31)
+    assert state_store.create("locks", "k", {"owner": "third"}) is True
+    assert state_store.get("locks", "k") == {"owner": "third"}
+
+
+def test_increment_ttl_is_set_by_the_first_increment_only(
+    state_store: StateStore, clock: FakeClock
+) -> None:
+    assert state_store.increment("pin_failures", "u1", "count", ttl_s=60) == 1
+    clock.advance(40)
+    assert state_store.increment("pin_failures", "u1", "count", ttl_s=60) == 2
+    clock.advance(20)
+    assert state_store.get("pin_failures", "u1") is None
+    assert state_store.increment("pin_failures", "u1", "count", ttl_s=60) == 1
+
+
+def test_an_expired_document_is_absent_to_merge_and_transact(
+    state_store: StateStore, clock: FakeClock
+) -> None:
+    state_store.set("sessions", "s1", {"old": True}, ttl_s=10)
+    state_store.set("sessions", "s2", {"old": True}, ttl_s=10)
+    clock.advance(10)
+    state_store.merge("sessions", "s1", {"new": True})
+    assert state_store.get("sessions", "s1") == {"new": True}
+    assert state_store.transact("sessions", "s2", lambda current: {"was": current}) == {"was": None}
+
+
+def test_merge_keeps_a_live_expiry(state_store: StateStore, clock: FakeClock) -> None:
+    state_store.set("sessions", "s1", {"a": 1}, ttl_s=10)
+    state_store.merge("sessions", "s1", {"b": 2})
+    clock.advance(10)
+    assert state_store.get("sessions", "s1") is None
+
+
+def test_transact_can_set_the_expiry_field(state_store: StateStore, clock: FakeClock) -> None:
+    expires = clock.now() + timedelta(seconds=5)
+    state_store.transact("sessions", "s1", lambda current: {"a": 1, EXPIRES_FIELD: expires})
+    assert state_store.get("sessions", "s1") == {"a": 1, EXPIRES_FIELD: expires}
+    clock.advance(5)
+    assert state_store.get("sessions", "s1") is None
+
+
+# -- queries ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def people(state_store: StateStore) -> StateStore:
+    rows: dict[str, Document] = {
+        "ann": {
+            "age": 31,
+            "team": "red",
+            "tags": ["a", "b"],
+            "joined": datetime(2024, 1, 1, tzinfo=UTC),
+        },
+        "bob": {
+            "age": 25,
+            "team": "blue",
+            "tags": ["b"],
+            "joined": datetime(2025, 1, 1, tzinfo=UTC),
+        },
+        "cat": {"age": 40, "team": "red", "tags": [], "joined": datetime(2023, 1, 1, tzinfo=UTC)},
+        "dan": {"age": 25.5, "team": None, "tags": ["c"], "address": {"city": "Seoul"}},
+        "eve": {"team": "green", "address": {"city": "Busan"}},
+    }
+    for key, row in rows.items():
+        state_store.set("people", key, row)
+    return state_store
+
+
+def _keys(rows: list[tuple[str, Document]]) -> list[str]:
+    return [key for key, _ in rows]
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ([("team", "==", "red")], ["ann", "cat"]),
+        ([("team", "==", None)], ["dan"]),
+        ([("age", "==", 25)], ["bob"]),
+        ([("team", "!=", "red")], ["bob", "eve"]),
+        ([("age", "<", 31)], ["bob", "dan"]),
+        ([("age", "<=", 31)], ["bob", "dan", "ann"]),
+        ([("age", ">", 25.5)], ["ann", "cat"]),
+        ([("age", ">=", 25.5)], ["dan", "ann", "cat"]),
+        ([("team", "in", ["blue", "green"])], ["bob", "eve"]),
+        ([("tags", "array_contains", "b")], ["ann", "bob"]),
+        ([("team", "==", "red"), ("age", ">", 35)], ["cat"]),
+        ([("joined", ">=", datetime(2024, 1, 1, tzinfo=UTC))], ["ann", "bob"]),
+        ([("address.city", "==", "Seoul")], ["dan"]),
+    ],
+)
+def test_query_filters(people: StateStore, where: list[Any], expected: list[str]) -> None:
+    """Without order_by, rows come by the inequality field (if any) then by key, as in Firestore."""
+    assert _keys(people.query("people", where=where)) == expected
+
+
+def test_query_returns_documents_with_their_keys(people: StateStore) -> None:
+    assert people.query("people", where=[("team", "==", "blue")]) == [
+        (
+            "bob",
+            {"age": 25, "team": "blue", "tags": ["b"], "joined": datetime(2025, 1, 1, tzinfo=UTC)},
+        )
+    ]
+
+
+def test_query_order_excludes_documents_missing_the_field(people: StateStore) -> None:
+    assert _keys(people.query("people", order_by="age")) == ["bob", "dan", "ann", "cat"]
+    assert _keys(people.query("people", order_by="age", descending=True)) == [
+        "cat",
+        "ann",
+        "dan",
+        "bob",
+    ]
+
+
+def test_query_limit(people: StateStore) -> None:
+    assert _keys(people.query("people", order_by="age", limit=2)) == ["bob", "dan"]
+    assert _keys(people.query("people", limit=3)) == ["ann", "bob", "cat"]
+    assert _keys(people.query("people", where=[("team", "==", "red")], limit=10)) == ["ann", "cat"]
+
+
+def test_query_limit_counts_only_live_documents(state_store: StateStore, clock: FakeClock) -> None:
+    for i in range(6):
+        state_store.set("events", f"e{i}", {"n": i}, ttl_s=10 if i % 2 == 0 else None)
+    clock.advance(10)
+    assert _keys(state_store.query("events", order_by="n", limit=2)) == ["e1", "e3"]
+    assert _keys(state_store.query("events", order_by="n", descending=True, limit=3)) == [
+        "e5",
+        "e3",
+        "e1",
+    ]
+
+
+def test_query_of_an_empty_collection(state_store: StateStore) -> None:
+    assert state_store.query("nothing", where=[("a", "==", 1)], order_by="a", limit=5) == []
+
+
+# -- keys and namespaces ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", AWKWARD_KEYS)
+def test_awkward_keys_round_trip(state_store: StateStore, key: str) -> None:
+    assert state_store.create("keys", key, {"key": key}) is True
+    state_store.merge("keys", key, {"merged": True})
+    assert state_store.increment("keys", key, "n") == 1
+    assert state_store.get("keys", key) == {"key": key, "merged": True, "n": 1}
+    assert state_store.query("keys") == [(key, {"key": key, "merged": True, "n": 1})]
+    state_store.delete("keys", key)
+    assert state_store.get("keys", key) is None
+
+
+def test_awkward_keys_do_not_collide(state_store: StateStore) -> None:
+    for key in AWKWARD_KEYS:
+        state_store.set("keys", key, {"key": key})
+    rows = state_store.query("keys")
+    assert sorted(_keys(rows)) == sorted(AWKWARD_KEYS)
+    assert all(doc == {"key": key} for key, doc in rows)
+
+
+@pytest.mark.parametrize("key", ["", None])
+def test_empty_keys_are_refused(state_store: StateStore, key: Any) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        state_store.set("keys", key, {})
+
+
+def test_namespaces_isolate_stores(
+    state_store_factory: Callable[[str], StateStore],
+) -> None:
+    blue, green = state_store_factory("blue"), state_store_factory("green")
+    blue.set("sessions", "s1", {"env": "blue"})
+    assert green.get("sessions", "s1") is None
+    assert green.query("sessions") == []
+    assert green.create("sessions", "s1", {"env": "green"}) is True
+    assert blue.get("sessions", "s1") == {"env": "blue"}
+
+
+# -- concurrency -----------------------------------------------------------------------------
+
+
+def test_concurrent_increments_are_atomic(state_store: StateStore) -> None:
+    values = _run_concurrently(20, lambda _: state_store.increment("counters", "c", "hits"))
+    assert state_store.get("counters", "c") == {"hits": 20}
+    assert sorted(values) == list(range(1, 21))
+
+
+def test_exactly_one_concurrent_create_wins(state_store: StateStore) -> None:
+    results = _run_concurrently(10, lambda i: state_store.create("locks", "k", {"owner": i}))
+    assert results.count(True) == 1
+    assert state_store.get("locks", "k") == {"owner": results.index(True)}
