@@ -136,7 +136,7 @@ def _decode(token: str, secret: str, audience: str) -> dict[str, Any]:
             secret,
             algorithms=[ALGORITHM],
             audience=audience,
-            options={"verify_exp": False, "require": ["exp", "aud"]},
+            options={"verify_exp": False, "verify_iat": False, "require": ["exp", "aud"]},
         )
     except jwt.InvalidAudienceError:
         raise TokenError("invalid_token", "The token is not meant for this service.") from None

@@ -1,0 +1,117 @@
+"""`make dev`'s server, started as a real process: functions at their production paths,
+migrations and demo data on first start, the web root, the voice gateway socket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import websockets
+
+from convonet.manifest import REPO_ROOT, http_functions
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    workdir = tmp_path_factory.mktemp("devstack")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CONVONET_ENV": "dev",
+        "PORT": str(port),
+        "DATA_DIR": str(workdir / ".convonet"),
+        "LOG_FORMAT": "json",
+    }
+    env.pop("DATABASE_URL", None)
+    log = workdir / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(REPO_ROOT / "scripts" / "dev_server.py")],
+            cwd=workdir,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            if proc.poll() is not None:
+                pytest.fail(f"dev server exited early:\n{log.read_text()}")
+            try:
+                if httpx.get(f"{base}/api/auth/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"dev server did not come up:\n{log.read_text()}")
+        yield base, log
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def test_demo_user_logs_in(dev_server: tuple[str, Path]) -> None:
+    base, log = dev_server
+    response = httpx.post(
+        f"{base}/api/auth/login", json={"email": "demo@convonet.dev", "password": "convonet-demo"}
+    )
+    assert response.status_code == 200, response.text
+    token = response.json()["access_token"]
+    me = httpx.get(f"{base}/api/auth/me", headers={"Authorization": f"Bearer {token}"}).json()
+    assert me["email"] == "demo@convonet.dev" and me["has_voice_pin"] is True
+    assert "demo@convonet.dev" in log.read_text(), "the dev server prints the demo logins"
+
+
+def test_every_function_is_mounted_at_its_paths(dev_server: tuple[str, Path]) -> None:
+    base, _ = dev_server
+    for spec in http_functions():
+        for path in spec.paths:
+            doc = httpx.get(f"{base}{path}/openapi.json")
+            assert doc.status_code == 200, path
+            health = httpx.get(f"{base}{path}/healthz")
+            assert health.status_code == (200 if spec.built else 501), path
+            assert "error" in health.json() or health.json()["status"] == "ok"
+
+
+def test_web_root_is_served(dev_server: tuple[str, Path]) -> None:
+    base, _ = dev_server
+    response = httpx.get(f"{base}/")
+    assert response.status_code == 200 and "Convonet" in response.text
+
+
+def test_voice_gateway_socket_is_mounted(dev_server: tuple[str, Path]) -> None:
+    base, _ = dev_server
+
+    async def talk() -> tuple[dict[str, str], int]:
+        async with websockets.connect(base.replace("http", "ws") + "/webrtc/ws") as ws:
+            frame = json.loads(await ws.recv())
+            await ws.wait_closed()
+            assert ws.close_code is not None
+            return frame, ws.close_code
+
+    frame, code = asyncio.run(talk())
+    assert frame["type"] == "error" and code == 1011
+
+
+def test_logs_are_json_lines_without_secrets(dev_server: tuple[str, Path]) -> None:
+    base, log = dev_server
+    httpx.post(f"{base}/api/auth/login", json={"email": "demo@convonet.dev", "password": "wrong-pass-123"})
+    text = log.read_text()
+    assert "wrong-pass-123" not in text
+    assert "convonet-demo\"" not in text
