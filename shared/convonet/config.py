@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     agent_timeout_s: float = 10.0
     webhook_budget_s: float = 12.0
     voice_dedupe_window_s: float = 120.0
+    tool_ledger_window_s: float = 120.0
     twilio_auth_token: SecretStr = SecretStr(DEV_TWILIO_AUTH_TOKEN)
     transfer_extensions: dict[str, str] = Field(default_factory=lambda: {"support": "2001"})
     fusionpbx_sip_domain: str = "pbx.convonet.local"

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 
+from convonet.domain.errors import DomainError
 from convonet.http.errors import ApiError, bad_request, not_implemented
 
 log = logging.getLogger("convonet.http")
@@ -212,7 +213,11 @@ class HttpApi:
             api_request.query = _validate(route.query, api_request.raw.args.to_dict(), "query")
         if route.body is not None:
             api_request.body = _validate(route.body, _read_body(api_request.raw, route), "body")
-        return to_response(route.handler(api_request), route.status)
+        try:
+            result = route.handler(api_request)
+        except DomainError as exc:
+            raise ApiError(exc.status, exc.code, exc.message, details=exc.details) from None
+        return to_response(result, route.status)
 
     def _match(self, path: str, method: str) -> tuple[Route, dict[str, str]]:
         adapter = self._map().bind("localhost")

@@ -1,0 +1,9 @@
+"""Tools of the knowledge domain (registered by the engineer who builds that domain)."""
+
+from __future__ import annotations
+
+from convonet.tools.registry import ToolRegistry
+
+
+def register(registry: ToolRegistry) -> None:
+    """Adds this domain's tools to the registry."""
