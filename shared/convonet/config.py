@@ -22,12 +22,14 @@ DEV_JWT_SECRET = "dev-only-jwt-secret-not-for-production"  # noqa: S105
 DEV_SERVICE_TOKEN_SECRET = "dev-only-service-secret-not-for-production"  # noqa: S105
 DEV_PIN_HASH_SECRET = "dev-only-pin-hash-secret-not-for-production"  # noqa: S105
 DEV_TWILIO_AUTH_TOKEN = "dev-only-twilio-auth-token"  # noqa: S105
+DEV_CALENDAR_TOKEN_KEY = "dev-only-calendar-token-key-not-for-production"  # noqa: S105
 
 _DEV_DEFAULT_SECRETS = {
     "jwt_secret": DEV_JWT_SECRET,
     "service_token_secret": DEV_SERVICE_TOKEN_SECRET,
     "pin_hash_secret": DEV_PIN_HASH_SECRET,
     "twilio_auth_token": DEV_TWILIO_AUTH_TOKEN,
+    "calendar_token_key": DEV_CALENDAR_TOKEN_KEY,
 }
 
 
@@ -102,6 +104,18 @@ class Settings(BaseSettings):
     suitecrm_url: str | None = None
     suitecrm_client_id: str | None = None
     suitecrm_client_secret: SecretStr | None = None
+
+    # Google Calendar (no client id: events stay in our database, marked not synced)
+    google_calendar_api_url: str = "https://www.googleapis.com/calendar/v3"
+    google_oauth_auth_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_oauth_token_url: str = "https://oauth2.googleapis.com/token"  # noqa: S105
+    google_oauth_revoke_url: str = "https://oauth2.googleapis.com/revoke"
+    google_oauth_client_id: str | None = None
+    google_oauth_client_secret: SecretStr | None = None
+    calendar_token_key: SecretStr = SecretStr(DEV_CALENDAR_TOKEN_KEY)
+    calendar_timeout_s: float = 10.0
+    calendar_oauth_state_ttl_s: int = 600
+    calendar_sync_days: int = 30
 
     @property
     def is_prod(self) -> bool:

@@ -52,6 +52,7 @@ def test_production_starts_with_real_settings(configure) -> None:  # type: ignor
         SERVICE_TOKEN_SECRET="b" * 40,
         PIN_HASH_SECRET="c" * 40,
         TWILIO_AUTH_TOKEN="d" * 32,
+        CALENDAR_TOKEN_KEY="e" * 40,
         CLOUD_SQL_INSTANCE="p:r:i",
         PUBLIC_BASE_URL="https://voice.example.com",
     )
