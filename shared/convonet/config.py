@@ -104,6 +104,7 @@ class Settings(BaseSettings):
     suitecrm_url: str | None = None
     suitecrm_client_id: str | None = None
     suitecrm_client_secret: SecretStr | None = None
+    suitecrm_timeout_s: float = 15.0
 
     # Google Calendar (no client id: events stay in our database, marked not synced)
     google_calendar_api_url: str = "https://www.googleapis.com/calendar/v3"
