@@ -66,3 +66,16 @@ def test_expired_rows_are_purged_from_the_file(tmp_path: Path, clock: FakeClock)
 
 def test_use_local_state_installs_the_process_store(use_local_state: LocalStateStore) -> None:
     assert get_state_store() is use_local_state
+
+
+def test_concurrent_increments_each_return_their_own_value(local_store: LocalStateStore) -> None:
+    """The exact-value half of increment's contract, which the emulator cannot show."""
+    barrier = threading.Barrier(20)
+
+    def bump(_: int) -> int | float:
+        barrier.wait()
+        return local_store.increment("counters", "c", "hits")
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        values = list(pool.map(bump, range(20)))
+    assert sorted(values) == list(range(1, 21))

@@ -284,6 +284,8 @@ def _encode(value: Any) -> Any:
         encoded = {name: _encode(item) for name, item in _fields(value)}
         return {_TAG: "map", "v": encoded} if _TAG in value else encoded
     if isinstance(value, list | tuple):
+        if any(isinstance(item, list | tuple) for item in value):
+            raise TypeError("Firestore cannot store an array directly inside an array")
         return [_encode(item) for item in value]
     if value is None or isinstance(value, str | int | float):
         return value
