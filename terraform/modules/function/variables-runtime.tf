@@ -36,7 +36,7 @@ variable "cloud_sql" {
 }
 
 variable "invokers" {
-  description = "Members given roles/run.invoker on the function (\"allUsers\" behind the load balancer)."
+  description = "Members given roles/run.invoker on the function (everyone, for public functions behind the load balancer)."
   type        = list(string)
   default     = []
   nullable    = false

@@ -71,7 +71,7 @@ variable "cloud_sql" {
 }
 
 variable "invokers" {
-  description = "Members given roles/run.invoker (\"allUsers\": browsers and Twilio reach it through the load balancer)."
+  description = "Members given roles/run.invoker (everyone: browsers and Twilio reach it through the load balancer)."
   type        = list(string)
   default     = []
   nullable    = false
