@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 
 import uvicorn
@@ -11,8 +13,10 @@ from convonet.observability import configure_logging
 
 
 def main() -> int:
+    os.environ.setdefault("LOG_FORMAT", "text")
     settings = get_settings()
     configure_logging()
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     app = build_app()
     base = f"http://127.0.0.1:{settings.port}"
     print(f"\nConvonet local stack: {base}  (data in {settings.data_dir}/)")

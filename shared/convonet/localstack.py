@@ -123,7 +123,9 @@ def _wire_event_bus() -> Any:
     except ImportError:
         log.warning("event bus not available yet; events are not delivered")
         return None
+    from convonet.manifest import event_functions
+
     bus = LocalEventBus()
-    wire_local_bus_from_manifest(bus)
+    wire_local_bus_from_manifest(bus, [spec for spec in event_functions() if spec.built])
     set_event_bus(bus)
     return bus
