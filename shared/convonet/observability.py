@@ -9,6 +9,8 @@ terminal. A filter on the handler redacts secret setting values, bearer tokens a
 
 `init_sentry(component)` starts sentry-sdk only when `SENTRY_DSN` is set, never sends default
 PII, local variables or request bodies, and passes every event through `scrub_event`.
+(`send_default_pii` is left unset: sentry-sdk 2.75 deprecates it, and unset means False
+while keeping the SDK's own EventScrubber on as a second layer.)
 """
 
 from __future__ import annotations
@@ -286,7 +288,6 @@ def init_sentry(component: str, settings: Settings | None = None) -> bool:
             dsn=dsn,
             environment=settings.convonet_env,
             traces_sample_rate=settings.sentry_traces_sample_rate,
-            send_default_pii=False,
             include_local_variables=False,
             max_request_body_size="never",
             before_send=scrub_event,

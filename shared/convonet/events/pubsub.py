@@ -134,7 +134,9 @@ class PubSubEventBus:
         except (GoogleAPIError, TimeoutError, RuntimeError) as exc:
             if message.ordering_key:
                 client.resume_publish(path, message.ordering_key)
-            raise EventPublishError(f"publish to {path} failed: {exc!r}") from exc
+            code = getattr(exc, "grpc_status_code", None)
+            reason = code.name if code is not None else type(exc).__name__
+            raise EventPublishError(f"publish to {path} failed: {reason}: {exc}") from exc
 
     def _publisher(self) -> Any:
         with self._client_lock:
