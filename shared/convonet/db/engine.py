@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from convonet.config import Settings, get_settings
@@ -96,7 +97,9 @@ def _pool_options(settings: Settings) -> dict[str, Any]:
 
 def _url_engine(url: URL, settings: Settings) -> Engine:
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, **_pool_options(settings))
+        engine = create_engine(url, **_pool_options(settings))
+        _classify_pg8000_errors(engine)
+        return engine
     in_memory = url.database in (None, "", ":memory:")
     if not in_memory:
         Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
@@ -130,27 +133,63 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _classify_pg8000_errors(engine: Engine) -> None:
+    """Raise the same exception classes as SQLite (and psycopg) for the same failures.
+
+    pg8000 reports only unique violations as IntegrityError; a foreign-key, NOT NULL or CHECK
+    violation arrives as ProgrammingError, and a serialisation failure or deadlock likewise.
+    Domain code catches IntegrityError (conflict) and OperationalError (retry) on every backend.
+    """
+
+    @event.listens_for(engine, "handle_error", retval=True)
+    def _reclassify(context: ExceptionContext) -> DBAPIError | None:
+        original = context.original_exception
+        details = original.args[0] if original.args else None
+        sqlstate = details.get("C", "") if isinstance(details, dict) else ""
+        current = context.sqlalchemy_exception
+        if sqlstate.startswith("23") and not isinstance(current, IntegrityError):
+            kind: type[DBAPIError] = IntegrityError
+        elif sqlstate in ("40001", "40P01") and not isinstance(current, OperationalError):
+            kind = OperationalError
+        else:
+            return None
+        return kind(context.statement, context.parameters, original)
+
+
 def _cloud_sql_engine(settings: Settings) -> tuple[Engine, Callable[[], None]]:
+    """An engine whose connections come from the Cloud SQL Python Connector.
+
+    The connector is created (and the password secret resolved) on the first connection,
+    not here: both reach Google APIs, which a cold start should not wait for until it needs
+    the database.
+    """
     from google.cloud.sql.connector import Connector
 
-    connector = Connector(refresh_strategy="lazy")
     instance = str(settings.cloud_sql_instance)
-    password = None if settings.db_iam_auth else settings.secret("db_password") or None
+    connectors: list[Connector] = []
+    connector_lock = threading.Lock()
 
     def connect() -> Any:
-        return connector.connect(
+        with connector_lock:
+            if not connectors:
+                connectors.append(Connector(refresh_strategy="lazy"))
+        return connectors[0].connect(
             instance,
             "pg8000",
             user=settings.db_user,
-            password=password,
+            password=None if settings.db_iam_auth else settings.secret("db_password") or None,
             db=settings.db_name,
             enable_iam_auth=settings.db_iam_auth,
         )
 
     engine = create_engine("postgresql+pg8000://", creator=connect, **_pool_options(settings))
+    _classify_pg8000_errors(engine)
 
     def close() -> None:
         engine.dispose()
-        connector.close()
+        with connector_lock:
+            for connector in connectors:
+                connector.close()
+            connectors.clear()
 
     return engine, close

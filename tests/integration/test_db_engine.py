@@ -1,0 +1,133 @@
+"""Engine factory: caching, units of work, SQLite hardening, PostgreSQL error classes."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from convonet.config import Settings
+from convonet.db.engine import get_engine, reset_engine, session_scope
+from convonet.db.migrate import upgrade
+from convonet.db.models import Team, User
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+Configure = Callable[..., Settings]
+
+
+def test_session_scope_commits_on_success_and_rolls_back_on_error(migrated_db: str) -> None:
+    with session_scope() as session:
+        session.add(Team(name="kept"))
+    with pytest.raises(RuntimeError), session_scope() as session:
+        session.add(Team(name="dropped"))
+        session.flush()
+        raise RuntimeError("boom")
+    with session_scope() as session:
+        team = session.scalars(select(Team)).one()
+    assert team.name == "kept"  # still readable after the scope: no expiry on commit
+
+
+def test_get_engine_defaults_to_the_configured_database(migrated_db: str) -> None:
+    assert get_engine() is get_engine(migrated_db)
+    assert get_engine().url.get_backend_name() in ("sqlite", "postgresql")
+
+
+def test_one_engine_per_url_even_under_concurrent_first_use(sqlite_url: str) -> None:
+    barrier = threading.Barrier(8)
+
+    def first_use() -> int:
+        barrier.wait()
+        return id(get_engine(sqlite_url))
+
+    with ThreadPoolExecutor(8) as pool:
+        ids = set(pool.map(lambda _: first_use(), range(8)))
+    assert len(ids) == 1
+    before = get_engine(sqlite_url)
+    reset_engine()
+    assert get_engine(sqlite_url) is not before
+
+
+def test_sqlite_file_gets_its_directory_and_safe_pragmas(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'deep' / 'er' / 'x.db'}"
+    with get_engine(url).connect() as connection:
+        pragma = {
+            name: connection.execute(text(f"PRAGMA {name}")).scalar()
+            for name in ("foreign_keys", "journal_mode", "busy_timeout")
+        }
+    assert pragma == {"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 15000}
+    assert (tmp_path / "deep" / "er" / "x.db").exists()
+
+
+def test_sqlite_default_lives_in_the_data_dir(configure: Configure, tmp_path: Path) -> None:
+    configure(DATA_DIR=tmp_path / "data")
+    with session_scope() as session:
+        session.execute(text("select 1"))
+    assert (tmp_path / "data" / "convonet.db").exists()
+
+
+def test_sqlite_writers_are_serialised_so_no_update_is_lost(sqlite_url: str) -> None:
+    """Read-modify-write from several threads: BEGIN IMMEDIATE makes each one atomic."""
+    upgrade(sqlite_url)
+    with session_scope(sqlite_url) as session:
+        user = User(email="c@example.com", password_hash="h", display_name="0")
+        session.add(user)
+
+    def increment() -> None:
+        for _ in range(10):
+            with session_scope(sqlite_url) as session:
+                row = session.get(User, user.id)
+                assert row is not None
+                row.display_name = str(int(row.display_name) + 1)
+
+    with ThreadPoolExecutor(4) as pool:
+        for future in [pool.submit(increment) for _ in range(4)]:
+            future.result()
+    with session_scope(sqlite_url) as session:
+        assert session.get(User, user.id).display_name == "40"  # type: ignore[union-attr]
+
+
+@pytest.mark.postgres
+def test_postgres_constraint_and_serialisation_failures_have_portable_classes(
+    pg_url: str,
+) -> None:
+    upgrade(pg_url)
+    engine = get_engine(pg_url)
+    with pytest.raises(IntegrityError), session_scope(pg_url) as session:
+        session.execute(
+            text(
+                "INSERT INTO team_memberships (id, team_id, user_id, role, created_at,"
+                " updated_at) VALUES ('m', 'no-team', 'no-user', 'member', now(), now())"
+            )
+        )
+    with session_scope(pg_url) as session:
+        session.add(Team(id="t", name="0"))
+    repeatable = engine.execution_options(isolation_level="REPEATABLE READ")
+    with Session(repeatable) as first, Session(repeatable) as second:
+        assert second.scalar(select(Team.name)) == "0"  # second's snapshot starts here
+        first.execute(update(Team).values(name="1"))
+        first.commit()
+        with pytest.raises(OperationalError):
+            second.execute(update(Team).values(name="2"))
+        second.rollback()
+
+
+def test_cloud_sql_instance_uses_the_connector_lazily(configure: Configure) -> None:
+    configure(CLOUD_SQL_INSTANCE="convonet-test:us-central1:main", DB_IAM_AUTH="true")
+    engine = get_engine()
+    assert engine.dialect.driver == "pg8000"
+    assert get_engine() is engine
+    assert "google.cloud.sql.connector" in sys.modules
+    reset_engine()  # closes the connector's background refresh too
+
+
+def test_timestamps_come_from_the_injectable_clock(migrated_db: str, clock: object) -> None:
+    with session_scope() as session:
+        team = Team(name="clocked")
+        session.add(team)
+    assert team.created_at == datetime(2026, 1, 5, 17, 0, tzinfo=UTC)
