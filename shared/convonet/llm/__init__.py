@@ -1,0 +1,1 @@
+"""Chat models behind one port: Claude, OpenAI, Gemini and the offline model."""
