@@ -48,10 +48,10 @@ def test_an_unreachable_firestore_raises_state_store_error(
 
 @pytest.mark.firestore
 def test_the_configured_backend_is_firestore(
-    firestore_emulator: str, configure: Callable[..., Settings]
+    firestore_env: str, configure: Callable[..., Settings]
 ) -> None:
     namespace = f"t{uuid.uuid4().hex[:12]}"
-    configure(state_backend="firestore", state_namespace=namespace, gcp_project="convonet-test")
+    configure(state_backend="firestore", state_namespace=namespace)
     set_state_store(None)
     try:
         store = get_state_store()
