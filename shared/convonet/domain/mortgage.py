@@ -62,6 +62,7 @@ UNKNOWN_APPLICATION = "I couldn't find that mortgage application on your account
 
 EmploymentStatus = Literal["employed", "self_employed", "unemployed", "retired", "other"]
 LoanType = Literal["conventional", "fha", "va", "usda", "jumbo"]
+LoanTerm = Literal[10, 15, 20, 25, 30, 40]
 DebtType = Literal["credit_card", "auto_loan", "student_loan", "personal_loan", "mortgage", "other"]
 DocumentType = Literal[
     "pay_stub",
@@ -96,7 +97,7 @@ class ApplicationFields(BaseModel):
     credit_score: int | None = Field(default=None, ge=300, le=850)
     employment_status: EmploymentStatus | None = None
     loan_type: LoanType | None = None
-    loan_term_years: Literal[10, 15, 20, 25, 30, 40] | None = None
+    loan_term_years: LoanTerm | None = None
     property_address: str | None = Field(default=None, min_length=1, max_length=500)
     status: Literal["cancelled"] | None = None
 
