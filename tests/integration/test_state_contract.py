@@ -394,6 +394,11 @@ def test_query_limit_counts_only_live_documents(state_store: StateStore, clock: 
     ]
 
 
+def test_query_refuses_unknown_operators(state_store: StateStore) -> None:
+    with pytest.raises(ValueError):
+        state_store.query("people", where=[("age", "~=", 1)])  # type: ignore[list-item]
+
+
 def test_query_of_an_empty_collection(state_store: StateStore) -> None:
     assert state_store.query("nothing", where=[("a", "==", 1)], order_by="a", limit=5) == []
 

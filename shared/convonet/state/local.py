@@ -27,6 +27,7 @@ from convonet.state.base import EXPIRES_FIELD, Document, Filter, StateStoreError
 _TAG = "$t"
 _PURGE_EVERY_WRITES = 200
 _INEQUALITIES = frozenset({"<", "<=", ">", ">=", "!="})
+_OPERATORS = _INEQUALITIES | {"==", "in", "array_contains"}
 
 # One lock per database file, so threads of one process queue on it instead of polling
 # SQLite's busy handler; other processes still serialise through SQLite's own lock.
@@ -155,6 +156,8 @@ class LocalStateStore:
         )
         params: list[Any] = [self._collection(collection), _now_ts()]
         for field, op, value in where:
+            if op not in _OPERATORS:
+                raise ValueError(f"unsupported query operator {op!r}")
             # Narrow in SQL only where JSON text equality is exact; Python re-checks every row.
             if op == "==" and isinstance(value, str) and "." not in field and '"' not in field:
                 path = f'$."{field}"'
@@ -359,9 +362,7 @@ def _matches(document: Document, field: str, op: str, operand: Any) -> bool:
         return left <= right
     if op == ">":
         return left > right
-    if op == ">=":
-        return left >= right
-    raise ValueError(f"unsupported query operator {op!r}")
+    return left >= right
 
 
 def _order_and_limit(
