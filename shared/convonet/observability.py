@@ -49,8 +49,10 @@ _CLOUD_TRACE = re.compile(r"^(?P<trace>[0-9a-fA-F]{32})(?:/(?P<span>\d+))?(?:;o=
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _SENSITIVE_NAME = r"(?:password|passwd|secret|token|api[_-]?key|credential|authorization|pin)"
+# `access_token=...`, `"password": "..."`: the name must end in the sensitive word, so
+# `input_tokens=42` stays readable.
 _SENSITIVE_ASSIGNMENT = re.compile(
-    r"(?i)(\b[a-z_]*" + _SENSITIVE_NAME + r"[a-z_]*[\"']?\s*[:=]\s*[\"']?)([^\s\"'&,;}]+)"
+    r"(?i)(\b[a-z_]*" + _SENSITIVE_NAME + r"[\"']?\s*[:=]\s*[\"']?)([^\s\"'&,;}]+)"
 )
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _E164 = re.compile(r"(?<![\w+])\+[1-9]\d{7,14}\b")
@@ -117,7 +119,14 @@ def redact_secrets(text: str, secrets: Iterable[str] = ()) -> str:
             text = text.replace(value, REDACTED)
     text = _BEARER.sub(lambda m: f"{m[1]} {REDACTED}", text)
     text = _JWT.sub(REDACTED, text)
-    return _SENSITIVE_ASSIGNMENT.sub(lambda m: m[1] + REDACTED, text)
+    return _SENSITIVE_ASSIGNMENT.sub(_redact_assignment, text)
+
+
+def _redact_assignment(match: re.Match[str]) -> str:
+    """`name=value` -> `name=[REDACTED]`, leaving an already redacted `Bearer` scheme alone."""
+    if match[2].lower() in ("bearer", "basic"):
+        return match[0]
+    return match[1] + REDACTED
 
 
 def known_secret_values(settings: Settings) -> frozenset[str]:

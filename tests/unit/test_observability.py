@@ -24,6 +24,7 @@ from convonet.observability import (
     configure_logging,
     init_sentry,
     parse_trace_headers,
+    redact_secrets,
     reset_trace,
     scrub_event,
 )
@@ -146,6 +147,20 @@ def test_the_filter_redacts_secrets_bearer_tokens_and_jwts() -> None:
     assert "upstream said [REDACTED]" in entry["message"]
     assert entry["note"] == "jwt=[REDACTED]"
     assert entry["count"] == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("access_token=abc123&lang=ko", "access_token=[REDACTED]&lang=ko"),
+        ('{"password": "hunter2"}', '{"password": "[REDACTED]"}'),
+        ("pin=1234 pin_attempts=3", "pin=[REDACTED] pin_attempts=3"),
+        ("Authorization: Bearer abc.def", "Authorization: Bearer [REDACTED]"),
+        ("usage input_tokens=42 output_tokens=7", "usage input_tokens=42 output_tokens=7"),
+    ],
+)
+def test_credentials_in_free_text_are_redacted(text: str, expected: str) -> None:
+    assert redact_secrets(text) == expected
 
 
 @pytest.mark.parametrize("fmt", ["json", "text"])
