@@ -16,7 +16,6 @@ from pathlib import Path
 import httpx
 import pytest
 import websockets
-
 from convonet.manifest import REPO_ROOT, http_functions
 
 
@@ -111,7 +110,9 @@ def test_voice_gateway_socket_is_mounted(dev_server: tuple[str, Path]) -> None:
 
 def test_logs_are_json_lines_without_secrets(dev_server: tuple[str, Path]) -> None:
     base, log = dev_server
-    httpx.post(f"{base}/api/auth/login", json={"email": "demo@convonet.dev", "password": "wrong-pass-123"})
+    httpx.post(
+        f"{base}/api/auth/login", json={"email": "demo@convonet.dev", "password": "wrong-pass-123"}
+    )
     text = log.read_text()
     assert "wrong-pass-123" not in text
-    assert "convonet-demo\"" not in text
+    assert 'convonet-demo"' not in text

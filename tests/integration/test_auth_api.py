@@ -12,10 +12,9 @@ import logging
 
 import jwt
 import pytest
-from flask.testing import FlaskClient
-
 from convonet.auth import users
 from convonet.clock import FakeClock
+from flask.testing import FlaskClient
 
 pytestmark = pytest.mark.usefixtures("migrated_db", "use_local_state")
 
@@ -136,14 +135,22 @@ def test_refresh_rotates_and_reuse_revokes_the_family(client: FlaskClient) -> No
 
 def test_logout_revokes_refresh_token(client: FlaskClient) -> None:
     tokens = _register(client)
-    assert client.post("/api/auth/logout", json={"refresh_token": tokens["refresh_token"]}).status_code == 204
+    assert (
+        client.post("/api/auth/logout", json={"refresh_token": tokens["refresh_token"]}).status_code
+        == 204
+    )
     response = client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert response.status_code == 401
 
 
-def test_access_token_cannot_refresh_and_refresh_token_cannot_authenticate(client: FlaskClient) -> None:
+def test_access_token_cannot_refresh_and_refresh_token_cannot_authenticate(
+    client: FlaskClient,
+) -> None:
     tokens = _register(client)
-    assert client.post("/api/auth/refresh", json={"refresh_token": tokens["access_token"]}).status_code == 401
+    assert (
+        client.post("/api/auth/refresh", json={"refresh_token": tokens["access_token"]}).status_code
+        == 401
+    )
     assert client.get("/api/auth/me", headers=_bearer(tokens["refresh_token"])).status_code == 401
 
 
@@ -169,7 +176,8 @@ def test_tampered_and_foreign_tokens_are_refused(client: FlaskClient) -> None:
     forged_claims = {"sub": sub, "typ": "access", "aud": "convonet", "exp": 4102444800, "jti": "x"}
     candidates = [
         _tamper_payload(tokens["access_token"]),
-        tokens["access_token"][:-3] + ("AAA" if not tokens["access_token"].endswith("AAA") else "BBB"),
+        tokens["access_token"][:-3]
+        + ("AAA" if not tokens["access_token"].endswith("AAA") else "BBB"),
         jwt.encode(forged_claims, "some-other-secret", algorithm="HS256"),
         jwt.encode(forged_claims, None, algorithm="none"),
         "not-a-jwt",
@@ -206,7 +214,12 @@ def test_malformed_wrong_type_and_oversized_bodies(client: FlaskClient) -> None:
     assert client.post("/api/auth/login", json=huge).status_code == 413
     weak = {"email": "c@example.com", "password": "short", "display_name": "C"}
     assert client.post("/api/auth/register", json=weak).status_code == 422
-    bad_phone = {"email": "d@example.com", "password": PASSWORD, "display_name": "D", "phone": "abc"}
+    bad_phone = {
+        "email": "d@example.com",
+        "password": PASSWORD,
+        "display_name": "D",
+        "phone": "abc",
+    }
     assert client.post("/api/auth/register", json=bad_phone).status_code == 422
 
 
@@ -224,14 +237,19 @@ def test_set_voice_pin(client: FlaskClient) -> None:
     for pin in ("12", "123456789", "12a4"):
         bad = client.put("/api/auth/pin", json={"password": PASSWORD, "pin": pin}, headers=headers)
         assert bad.status_code == 422
-    assert client.put("/api/auth/pin", json={"password": PASSWORD, "pin": "4321"}).status_code == 401
+    assert (
+        client.put("/api/auth/pin", json={"password": PASSWORD, "pin": "4321"}).status_code == 401
+    )
 
 
 def test_voice_pins_are_unique(client: FlaskClient) -> None:
     ana = _register(client)
     ben = _register(client, "ben@example.com")
     body = {"password": PASSWORD, "pin": "5555"}
-    assert client.put("/api/auth/pin", json=body, headers=_bearer(ana["access_token"])).status_code == 204
+    assert (
+        client.put("/api/auth/pin", json=body, headers=_bearer(ana["access_token"])).status_code
+        == 204
+    )
     taken = client.put("/api/auth/pin", json=body, headers=_bearer(ben["access_token"]))
     assert taken.status_code == 409
     assert "5555" not in taken.get_data(as_text=True)
@@ -242,7 +260,11 @@ def test_pin_is_stored_hashed(client: FlaskClient) -> None:
     from convonet.db.models import User
 
     ana = _register(client)
-    client.put("/api/auth/pin", json={"password": PASSWORD, "pin": "8642"}, headers=_bearer(ana["access_token"]))
+    client.put(
+        "/api/auth/pin",
+        json={"password": PASSWORD, "pin": "8642"},
+        headers=_bearer(ana["access_token"]),
+    )
     with session_scope() as session:
         user = session.query(User).filter_by(email="ana@example.com").one()
         assert user.voice_pin_hash and "8642" not in user.voice_pin_hash
@@ -250,7 +272,9 @@ def test_pin_is_stored_hashed(client: FlaskClient) -> None:
         assert PASSWORD not in user.password_hash
 
 
-def test_secrets_never_reach_the_logs(client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+def test_secrets_never_reach_the_logs(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     tokens = _register(client)
     _login(client, "ana@example.com", "my-wrong-password")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import jwt
 import pytest
-
 from convonet.auth import pins
 from convonet.auth.passwords import hash_password, verify_password
 from convonet.auth.tokens import (
@@ -20,7 +19,12 @@ from convonet.clock import FakeClock
 def test_user_token_claims(clock: FakeClock) -> None:
     issued = issue_user_token("u1", ["user", "staff"], ["t1"], "access")
     claims = decode_user_token(issued.token, "access")
-    assert (claims.sub, claims.roles, claims.team_ids, claims.typ) == ("u1", ("user", "staff"), ("t1",), "access")
+    assert (claims.sub, claims.roles, claims.team_ids, claims.typ) == (
+        "u1",
+        ("user", "staff"),
+        ("t1",),
+        "access",
+    )
     raw = jwt.decode(issued.token, options={"verify_signature": False})
     assert raw["exp"] - raw["iat"] == 1800
 
@@ -65,4 +69,6 @@ def test_passwords_and_pins() -> None:
     digest = pins.pin_digest("2468", "k1")
     assert pins.pin_matches("2468", digest, "k1")
     assert not pins.pin_matches("2468", digest, "k2")
-    assert pins.is_valid_pin("2468") and not pins.is_valid_pin("246") and not pins.is_valid_pin("24a8")
+    assert (
+        pins.is_valid_pin("2468") and not pins.is_valid_pin("246") and not pins.is_valid_pin("24a8")
+    )

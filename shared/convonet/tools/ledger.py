@@ -42,7 +42,12 @@ def run_once(
     store = get_state_store()
     key = ledger_key(ctx, tool, args)
     window = get_settings().tool_ledger_window_s
-    claim = {"state": "running", "tool": tool.name, "user_id": ctx.user_id, "session_id": ctx.session_id}
+    claim = {
+        "state": "running",
+        "tool": tool.name,
+        "user_id": ctx.user_id,
+        "session_id": ctx.session_id,
+    }
     if not store.create(COLLECTION, key, claim, ttl_s=window):
         doc = store.get(COLLECTION, key) or {}
         if doc.get("state") == "done":
@@ -58,7 +63,9 @@ def run_once(
         store.delete(COLLECTION, key)
         raise
     if outcome.status == "ok":
-        store.set(COLLECTION, key, {**claim, "state": "done", "result": outcome.result}, ttl_s=window)
+        store.set(
+            COLLECTION, key, {**claim, "state": "done", "result": outcome.result}, ttl_s=window
+        )
     else:
         store.delete(COLLECTION, key)
     return outcome

@@ -89,7 +89,9 @@ class ToolRegistry:
     ) -> Callable[[Callable[[ToolContext, Any], Any]], Callable[[ToolContext, Any], Any]]:
         """Decorator form of `add`."""
 
-        def register(handler: Callable[[ToolContext, Any], Any]) -> Callable[[ToolContext, Any], Any]:
+        def register(
+            handler: Callable[[ToolContext, Any], Any],
+        ) -> Callable[[ToolContext, Any], Any]:
             self.add(Tool(name, description, args, handler, domain, side_effects))
             return handler
 
