@@ -1,0 +1,883 @@
+"""Hanok reservations: book, amend, cancel, seat, look up; waitlist and pre-orders.
+
+Plain functions over a SQLAlchemy session, shared by the `reservations` function and the
+restaurant tools. Every write first locks the restaurant row (`SELECT ... FOR UPDATE` on
+PostgreSQL; SQLite transactions already start with `BEGIN IMMEDIATE`), so allocations of one
+restaurant are serialised and two bookings can never take the same table. Times are stored
+UTC and answered in the restaurant's own time zone. Events are published after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import case, event, exists, select
+from sqlalchemy.orm import Session, selectinload
+
+from convonet.clock import get_clock
+from convonet.config import get_settings
+from convonet.db.models import (
+    DiningTable,
+    MenuItem,
+    PreorderLine,
+    Reservation,
+    ReservationTable,
+    Restaurant,
+    RestaurantClosure,
+)
+from convonet.db.models.restaurant import HANOK_ID
+from convonet.domain import restaurant_rules as rules
+from convonet.domain.errors import Conflict, Invalid, NotFound
+from convonet.events import ReservationEvent
+from convonet.phone import InvalidPhoneNumber, normalize_e164
+
+log = logging.getLogger(__name__)
+_D = TypeVar("_D", date, datetime)
+
+ACTIVE_STATUSES = ("confirmed", "waitlisted", "seated")
+RETENTION_OFFER = (
+    "We would love to keep your table: move the booking to another date and keep your pre-order "
+    "with a complimentary dessert for the table."
+)
+_PENDING_EVENTS = "convonet.reservation_events"
+# Moves allowed by `set_status`; cancelling has its own rules (`cancel_reservation`).
+_STATUS_FROM = {"seated": ("confirmed",), "completed": ("confirmed", "seated")}
+
+
+class StartInPast(Invalid):
+    """A booking for a time already gone: 400 (the request is wrong, not merely invalid)."""
+
+    status = 400
+
+
+# Input types ------------------------------------------------------------------------------
+
+
+def _phone(value: str) -> str:
+    try:
+        return normalize_e164(value)
+    except InvalidPhoneNumber as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _sane_year(value: _D) -> _D:
+    """Far-off years cannot be booked, and near datetime's limits they overflow arithmetic."""
+    if not 2000 <= value.year <= 2200:
+        raise ValueError("the year must be between 2000 and 2200")
+    return value
+
+
+GuestName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
+    AfterValidator(rules.clean_text),
+]
+Phone = Annotated[str, StringConstraints(max_length=32), AfterValidator(_phone)]
+Requests = Annotated[str, StringConstraints(max_length=2000), AfterValidator(rules.clean_text)]
+StartsAt = Annotated[datetime, AfterValidator(_sane_year)]
+BookingDate = Annotated[date, AfterValidator(_sane_year)]
+PartySize = Annotated[int, Field(ge=rules.PARTY_MIN, le=rules.PARTY_MAX)]
+Duration = Annotated[int, Field(ge=rules.DURATION_MIN, le=rules.DURATION_MAX)]
+MENU_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MenuSlug = Annotated[str, StringConstraints(pattern=f"^{MENU_SLUG.pattern}$", max_length=64)]
+SourceChannel = Literal["online", "voice", "api"]
+Locale = Literal["en", "ko"]
+
+
+class PreorderItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    menu_item_id: MenuSlug
+    quantity: int = Field(ge=1, le=99)
+
+
+Preorder = Annotated[list[PreorderItem], Field(max_length=30)]
+
+
+class BookingRequest(BaseModel):
+    """A new booking. A naive `starts_at` is the restaurant's wall time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    guest_name: GuestName
+    guest_phone: Phone
+    party_size: PartySize
+    starts_at: StartsAt
+    duration_minutes: Duration | None = None
+    special_requests: Requests | None = None
+    preorder: Preorder = Field(default_factory=list)
+    source_channel: SourceChannel = "online"
+    preferred_locale: Locale = "en"
+    waitlist_if_full: bool = False
+
+
+class AmendRequest(BaseModel):
+    """Changes to a booking; absent fields stay as they are, `preorder` replaces the order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    guest_name: GuestName | None = None
+    guest_phone: Phone | None = None
+    party_size: PartySize | None = None
+    starts_at: StartsAt | None = None
+    duration_minutes: Duration | None = None
+    special_requests: Requests | None = None
+    preorder: Preorder | None = None
+    preferred_locale: Locale | None = None
+
+
+# Views ------------------------------------------------------------------------------------
+
+
+class MenuItemView(BaseModel):
+    id: str
+    name: str
+    name_ko: str | None
+    description: str | None
+    price_cents: int
+    active: bool
+
+
+class TableView(BaseModel):
+    label: str
+    capacity: int
+
+
+class PreorderLineView(BaseModel):
+    menu_item_id: str
+    name: str
+    quantity: int
+    unit_price_cents: int
+
+
+class GuestReservationView(BaseModel):
+    """What a guest needs to see; name and phone masked, no id, no special requests."""
+
+    confirmation_code: str
+    status: str
+    seating_status: str
+    starts_at: datetime
+    ends_at: datetime
+    duration_minutes: int
+    party_size: int
+    guest_name: str
+    guest_phone: str
+    tables: list[TableView]
+    preorder: list[PreorderLineView]
+    food_subtotal_cents: int
+    discount_cents: int
+    total_cents: int
+    guest_priority: str
+    preferred_locale: str
+
+
+class ReservationView(GuestReservationView):
+    """The whole booking: for its creator, a guest who proved phone and name, and staff."""
+
+    id: str
+    special_requests: str | None
+    source_channel: str
+    created_at: datetime
+    cancelled_at: datetime | None
+
+
+class SlotView(BaseModel):
+    starts_at: datetime
+    ends_at: datetime
+
+
+class AvailabilityView(BaseModel):
+    date: date
+    party_size: int
+    duration_minutes: int
+    timezone: str
+    closed: bool
+    closure_reason: str | None = None
+    slots: list[SlotView]
+    full_slots: list[datetime]
+
+
+class BookingOutcome(BaseModel):
+    reservation: ReservationView
+    deduplicated: bool = False
+
+
+class CallerProfile(BaseModel):
+    """Who is calling, for the phone assistant's first words."""
+
+    caller_phone: str
+    known_guest: bool
+    guest_name: str | None
+    is_vip: bool
+    preferred_locale: str
+    upcoming_reservations: list[GuestReservationView]
+
+
+# Reads ------------------------------------------------------------------------------------
+
+
+def get_restaurant(session: Session, restaurant_id: str = HANOK_ID) -> Restaurant:
+    restaurant = session.get(Restaurant, restaurant_id)
+    if restaurant is None:
+        raise NotFound(f"There is no restaurant {restaurant_id!r}.", "restaurant_not_found")
+    return restaurant
+
+
+def list_menu(
+    session: Session, restaurant_id: str = HANOK_ID, *, include_inactive: bool = False
+) -> list[MenuItemView]:
+    get_restaurant(session, restaurant_id)
+    stmt = select(MenuItem).where(MenuItem.restaurant_id == restaurant_id)
+    if not include_inactive:
+        stmt = stmt.where(MenuItem.active.is_(True))
+    items = session.scalars(stmt.order_by(MenuItem.sort_order, MenuItem.id))
+    return [menu_item_view(item) for item in items]
+
+
+def availability(
+    session: Session,
+    day: date,
+    party_size: int,
+    duration_minutes: int | None = None,
+    restaurant_id: str = HANOK_ID,
+) -> AvailabilityView:
+    """Grid starts on `day` whose whole stay fits the opening hours, split open and full."""
+    restaurant = get_restaurant(session, restaurant_id)
+    duration = duration_minutes or restaurant.default_duration_minutes
+    closure = _closure(session, restaurant.id, day)
+    view = AvailabilityView(
+        date=day,
+        party_size=party_size,
+        duration_minutes=duration,
+        timezone=restaurant.timezone,
+        closed=closure is not None,
+        closure_reason=closure.reason if closure else None,
+        slots=[],
+        full_slots=[],
+    )
+    if closure is not None:
+        return view
+    now = get_clock().now()
+    starts = [
+        s
+        for s in rules.slot_starts(
+            restaurant.opening_hours, day, restaurant.timezone, restaurant.slot_minutes, duration
+        )
+        if s > now
+    ]
+    if not starts:
+        return view
+    stay = timedelta(minutes=duration)
+    tables = _active_tables(session, restaurant.id)
+    holds = _holds(session, restaurant.id, starts[0], starts[-1] + stay)
+    for start in starts:
+        busy = {table_id for table_id, s, e in holds if s < start + stay and e > start}
+        free = [t for t in tables if t.id not in busy]
+        if rules.choose_tables(free, party_size) is None:
+            view.full_slots.append(start)
+        else:
+            view.slots.append(SlotView(starts_at=start, ends_at=start + stay))
+    return view
+
+
+def reservation_by_id(session: Session, reservation_id: str) -> Reservation:
+    reservation = session.get(Reservation, reservation_id)
+    if reservation is None:
+        raise NotFound("No reservation has that id.", "reservation_not_found")
+    return reservation
+
+
+def reservation_by_code(session: Session, code: str) -> Reservation:
+    normalized = code.strip().upper()
+    if not normalized.startswith(rules.CODE_PREFIX):
+        normalized = rules.CODE_PREFIX + normalized
+    reservation = session.scalar(
+        select(Reservation).where(Reservation.confirmation_code == normalized)
+    )
+    if reservation is None:
+        raise NotFound("No reservation has that confirmation code.", "reservation_not_found")
+    return reservation
+
+
+def lookup(session: Session, phone: str, name: str) -> list[Reservation]:
+    """Active upcoming bookings under this phone AND this name (both must match)."""
+    wanted = _same_name_key(name)
+    matches = [
+        r for r in _upcoming_for_phone(session, phone) if _same_name_key(r.guest_name) == wanted
+    ]
+    if not matches:
+        raise NotFound("No upcoming reservation matches that phone and name.", "no_match")
+    return matches
+
+
+def guest_reservations(
+    session: Session, *, user_id: str | None, phone: str | None, name: str | None = None
+) -> list[Reservation]:
+    """Active upcoming bookings made by this user or under this phone, optionally by name."""
+    now = get_clock().now()
+    owner = []
+    if user_id:
+        owner.append(Reservation.user_id == user_id)
+    if phone:
+        owner.append(Reservation.guest_phone_e164 == phone)
+    if not owner:
+        return []
+    found = session.scalars(
+        select(Reservation)
+        .where(Reservation.status.in_(ACTIVE_STATUSES), Reservation.ends_at > now)
+        .where(owner[0] if len(owner) == 1 else owner[0] | owner[1])
+        .order_by(Reservation.starts_at)
+    ).all()
+    if name:
+        found = [r for r in found if _same_name_key(r.guest_name) == _same_name_key(name)]
+    return list(found)
+
+
+def list_reservations(
+    session: Session,
+    *,
+    day: date | None = None,
+    status: str | None = None,
+    restaurant_id: str = HANOK_ID,
+    limit: int = 200,
+) -> list[ReservationView]:
+    restaurant = get_restaurant(session, restaurant_id)
+    stmt = select(Reservation).where(Reservation.restaurant_id == restaurant.id)
+    if day is not None:
+        tz = restaurant.timezone
+        day_start = rules.to_utc(datetime.combine(day, time(0)), tz)
+        day_end = rules.to_utc(datetime.combine(day + timedelta(days=1), time(0)), tz)
+        stmt = stmt.where(Reservation.starts_at >= day_start, Reservation.starts_at < day_end)
+    if status is not None:
+        stmt = stmt.where(Reservation.status == status)
+    stmt = stmt.options(
+        selectinload(Reservation.tables).selectinload(ReservationTable.table),
+        selectinload(Reservation.preorder_lines).selectinload(PreorderLine.menu_item),
+    )
+    rows = session.scalars(stmt.order_by(Reservation.starts_at).limit(limit))
+    return [full_view(session, r) for r in rows]
+
+
+def caller_profile(session: Session, phone: str) -> CallerProfile:
+    upcoming = _upcoming_for_phone(session, phone)
+    latest = session.scalar(
+        select(Reservation)
+        .where(Reservation.guest_phone_e164 == phone)
+        .order_by(Reservation.created_at.desc())
+        .limit(1)
+    )
+    is_vip = session.scalar(
+        select(
+            exists().where(
+                Reservation.guest_phone_e164 == phone,
+                Reservation.guest_priority == "vip",
+                Reservation.status != "cancelled",
+            )
+        )
+    )
+    return CallerProfile(
+        caller_phone=phone,
+        known_guest=latest is not None,
+        guest_name=latest.guest_name if latest else None,
+        is_vip=bool(is_vip),
+        preferred_locale=latest.preferred_locale if latest else "en",
+        upcoming_reservations=[guest_view(session, r) for r in upcoming],
+    )
+
+
+# Writes -----------------------------------------------------------------------------------
+
+
+def create_reservation(
+    session: Session,
+    request: BookingRequest,
+    *,
+    user_id: str | None = None,
+    restaurant_id: str = HANOK_ID,
+) -> BookingOutcome:
+    """Book a table (or the waitlist); a voice booking repeated within the window is the first."""
+    restaurant = lock_restaurant(session, restaurant_id)
+    starts_at = rules.to_utc(request.starts_at, restaurant.timezone)
+    duration = request.duration_minutes or restaurant.default_duration_minutes
+    ends_at = starts_at + timedelta(minutes=duration)
+    _check_bookable(session, restaurant, starts_at, ends_at)
+    if request.source_channel == "voice":
+        first = _recent_voice_booking(session, restaurant.id, request, starts_at)
+        if first is not None:
+            return BookingOutcome(reservation=full_view(session, first), deduplicated=True)
+    reservation = Reservation(
+        restaurant_id=restaurant.id,
+        confirmation_code=_unused_code(session),
+        guest_name=request.guest_name,
+        guest_phone_e164=request.guest_phone,
+        party_size=request.party_size,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        duration_minutes=duration,
+        special_requests=request.special_requests,
+        source_channel=request.source_channel,
+        preferred_locale=request.preferred_locale,
+        user_id=user_id,
+    )
+    _set_preorder(session, reservation, request.preorder)
+    if not _seat(session, reservation):
+        if not request.waitlist_if_full:
+            raise Conflict(
+                "No table is free for that party at that time.",
+                "fully_booked",
+                details={"waitlist_available": True},
+            )
+        _put_on_waitlist(reservation)
+    session.add(reservation)
+    session.flush()
+    _queue_event(session, reservation, "created")
+    return BookingOutcome(reservation=full_view(session, reservation))
+
+
+def amend_reservation(
+    session: Session, reservation_id: str, changes: AmendRequest
+) -> ReservationView:
+    """Change a booking; a new time or party size is re-seated or the change is refused."""
+    reservation = _locked_reservation(session, reservation_id)
+    if reservation.status not in ("confirmed", "waitlisted"):
+        raise Conflict(f"A {reservation.status} reservation cannot be changed.", "not_amendable")
+    restaurant = get_restaurant(session, reservation.restaurant_id)
+    for field in ("guest_name", "special_requests", "preferred_locale"):
+        value = getattr(changes, field)
+        if value is not None:
+            setattr(reservation, field, value)
+    if changes.guest_phone is not None:
+        reservation.guest_phone_e164 = changes.guest_phone
+    if changes.preorder is not None:
+        _set_preorder(session, reservation, changes.preorder)
+    if _slot_changed(changes):
+        _move(session, restaurant, reservation, changes)
+    session.flush()
+    _queue_event(session, reservation, "changed")
+    return full_view(session, reservation)
+
+
+def cancel_reservation(
+    session: Session, reservation_id: str, *, retention_offer_acknowledged: bool = False
+) -> ReservationView:
+    """Cancel; a large pre-order first hears a retention offer (409) and must acknowledge it."""
+    reservation = _locked_reservation(session, reservation_id)
+    if reservation.status == "cancelled":
+        return full_view(session, reservation)
+    if reservation.status == "completed":
+        raise Conflict("A completed reservation cannot be cancelled.", "not_cancellable")
+    if rules.needs_retention_step(reservation.total_cents) and not retention_offer_acknowledged:
+        raise Conflict(
+            "This booking has a large pre-order. Offer the guest to reschedule instead; "
+            "cancel again with retention_offer_acknowledged set to confirm.",
+            "premium_cancel_requires_retention_step",
+            details={"total_cents": reservation.total_cents, "retention_offer": RETENTION_OFFER},
+        )
+    reservation.status = "cancelled"
+    reservation.seating_status = "not_applicable"
+    reservation.cancelled_at = get_clock().now()
+    _release_and_promote(session, reservation)
+    _queue_event(session, reservation, "cancelled")
+    return full_view(session, reservation)
+
+
+def set_status(
+    session: Session,
+    reservation_id: str,
+    status: Literal["seated", "completed", "cancelled"],
+    *,
+    retention_offer_acknowledged: bool = False,
+) -> ReservationView:
+    """Seat, complete or cancel; completing frees the tables for the waitlist."""
+    if status == "cancelled":
+        return cancel_reservation(
+            session, reservation_id, retention_offer_acknowledged=retention_offer_acknowledged
+        )
+    reservation = _locked_reservation(session, reservation_id)
+    if reservation.status not in _STATUS_FROM[status]:
+        raise Conflict(
+            f"A {reservation.status} reservation cannot become {status}.", "invalid_transition"
+        )
+    reservation.status = status
+    if status == "completed":
+        reservation.seating_status = "not_applicable"
+        _release_and_promote(session, reservation)
+    session.flush()
+    _queue_event(session, reservation, "changed")
+    return full_view(session, reservation)
+
+
+# View builders ----------------------------------------------------------------------------
+
+
+def menu_item_view(item: MenuItem) -> MenuItemView:
+    return MenuItemView(
+        id=item.id,
+        name=item.name,
+        name_ko=item.name_ko,
+        description=item.description,
+        price_cents=item.price_cents,
+        active=item.active,
+    )
+
+
+def full_view(session: Session, reservation: Reservation) -> ReservationView:
+    base = _view_fields(session, reservation)
+    base.update(guest_name=reservation.guest_name, guest_phone=reservation.guest_phone_e164)
+    return ReservationView(
+        **base,
+        id=reservation.id,
+        special_requests=reservation.special_requests,
+        source_channel=reservation.source_channel,
+        created_at=_in_zone(session, reservation, reservation.created_at),
+        cancelled_at=(
+            _in_zone(session, reservation, reservation.cancelled_at)
+            if reservation.cancelled_at
+            else None
+        ),
+    )
+
+
+def guest_view(session: Session, reservation: Reservation) -> GuestReservationView:
+    base = _view_fields(session, reservation)
+    base.update(
+        guest_name=rules.mask_name(reservation.guest_name),
+        guest_phone=rules.mask_phone(reservation.guest_phone_e164),
+    )
+    return GuestReservationView(**base)
+
+
+def _view_fields(session: Session, reservation: Reservation) -> dict[str, Any]:
+    return {
+        "confirmation_code": reservation.confirmation_code,
+        "status": reservation.status,
+        "seating_status": reservation.seating_status,
+        "starts_at": _in_zone(session, reservation, reservation.starts_at),
+        "ends_at": _in_zone(session, reservation, reservation.ends_at),
+        "duration_minutes": reservation.duration_minutes,
+        "party_size": reservation.party_size,
+        "tables": sorted(
+            (TableView(label=h.table.label, capacity=h.table.capacity) for h in reservation.tables),
+            key=lambda t: t.label,
+        ),
+        "preorder": [
+            PreorderLineView(
+                menu_item_id=line.menu_item_id,
+                name=line.menu_item.name,
+                quantity=line.quantity,
+                unit_price_cents=line.unit_price_cents,
+            )
+            for line in sorted(reservation.preorder_lines, key=lambda line: line.menu_item_id)
+        ],
+        "food_subtotal_cents": reservation.food_subtotal_cents,
+        "discount_cents": reservation.discount_cents,
+        "total_cents": reservation.total_cents,
+        "guest_priority": reservation.guest_priority,
+        "preferred_locale": reservation.preferred_locale,
+    }
+
+
+def _in_zone(session: Session, reservation: Reservation, moment: datetime) -> datetime:
+    return rules.local(moment, get_restaurant(session, reservation.restaurant_id).timezone)
+
+
+# Internals --------------------------------------------------------------------------------
+
+
+def lock_restaurant(session: Session, restaurant_id: str) -> Restaurant:
+    """Serialise every allocation of this restaurant for the rest of the transaction."""
+    restaurant = session.scalar(
+        select(Restaurant).where(Restaurant.id == restaurant_id).with_for_update()
+    )
+    if restaurant is None:
+        raise NotFound(f"There is no restaurant {restaurant_id!r}.", "restaurant_not_found")
+    return restaurant
+
+
+def _locked_reservation(session: Session, reservation_id: str) -> Reservation:
+    reservation = reservation_by_id(session, reservation_id)
+    lock_restaurant(session, reservation.restaurant_id)
+    session.refresh(reservation)
+    return reservation
+
+
+def _check_bookable(
+    session: Session, restaurant: Restaurant, starts_at: datetime, ends_at: datetime
+) -> None:
+    if starts_at <= get_clock().now():
+        raise StartInPast("That time has already passed.", "starts_in_past")
+    tz = restaurant.timezone
+    if not rules.on_grid(starts_at, tz, restaurant.slot_minutes):
+        raise Invalid(
+            f"Bookings start on the {restaurant.slot_minutes}-minute grid (e.g. 19:00, 19:30).",
+            "not_on_slot_grid",
+        )
+    closure = _closure(session, restaurant.id, rules.local(starts_at, tz).date())
+    if closure is not None:
+        reason = f" ({closure.reason})" if closure.reason else ""
+        raise Invalid(f"The restaurant is closed that day{reason}.", "closed_that_day")
+    if not rules.fits_opening_hours(restaurant.opening_hours, tz, starts_at, ends_at):
+        raise Invalid("The stay must start and end within opening hours.", "outside_opening_hours")
+
+
+def _closure(session: Session, restaurant_id: str, day: date) -> RestaurantClosure | None:
+    return session.scalar(
+        select(RestaurantClosure).where(
+            RestaurantClosure.restaurant_id == restaurant_id, RestaurantClosure.date == day
+        )
+    )
+
+
+def _recent_voice_booking(
+    session: Session, restaurant_id: str, request: BookingRequest, starts_at: datetime
+) -> Reservation | None:
+    since = get_clock().now() - timedelta(seconds=get_settings().voice_dedupe_window_s)
+    return session.scalar(
+        select(Reservation)
+        .where(
+            Reservation.restaurant_id == restaurant_id,
+            Reservation.guest_phone_e164 == request.guest_phone,
+            Reservation.starts_at == starts_at,
+            Reservation.party_size == request.party_size,
+            Reservation.source_channel == "voice",
+            Reservation.status != "cancelled",
+            Reservation.created_at >= since,
+        )
+        .order_by(Reservation.created_at)
+        .limit(1)
+    )
+
+
+def _unused_code(session: Session) -> str:
+    for _ in range(20):
+        code = rules.new_confirmation_code()
+        taken = session.scalar(select(exists().where(Reservation.confirmation_code == code)))
+        if not taken:
+            return code
+    raise Conflict("Could not find a free confirmation code; try again.", "code_exhausted")
+
+
+def _set_preorder(
+    session: Session, reservation: Reservation, items: Sequence[PreorderItem]
+) -> None:
+    quantities: dict[str, int] = {}
+    for item in items:
+        quantities[item.menu_item_id] = quantities.get(item.menu_item_id, 0) + item.quantity
+    menu = {
+        m.id: m
+        for m in session.scalars(
+            select(MenuItem).where(
+                MenuItem.restaurant_id == reservation.restaurant_id,
+                MenuItem.id.in_(quantities),
+                MenuItem.active.is_(True),
+            )
+        )
+    }
+    unknown = sorted(set(quantities) - set(menu))
+    if unknown:
+        raise Invalid(
+            f"Not on the menu: {', '.join(unknown)}.", "unknown_menu_item", details=unknown
+        )
+    reservation.preorder_lines = [
+        PreorderLine(
+            menu_item_id=item_id,
+            menu_item=menu[item_id],
+            quantity=quantity,
+            unit_price_cents=menu[item_id].price_cents,
+        )
+        for item_id, quantity in sorted(quantities.items())
+    ]
+    totals = rules.preorder_totals(
+        [(line.unit_price_cents, line.quantity) for line in reservation.preorder_lines]
+    )
+    reservation.food_subtotal_cents = totals.subtotal_cents
+    reservation.discount_cents = totals.discount_cents
+    reservation.total_cents = totals.total_cents
+    reservation.guest_priority = rules.guest_priority(totals.total_cents)
+
+
+def _active_tables(session: Session, restaurant_id: str) -> list[rules.TableInfo]:
+    return [
+        rules.TableInfo(t.id, t.label, t.capacity)
+        for t in session.scalars(
+            select(DiningTable).where(
+                DiningTable.restaurant_id == restaurant_id, DiningTable.is_active.is_(True)
+            )
+        )
+    ]
+
+
+def _holds(
+    session: Session, restaurant_id: str, start: datetime, end: datetime
+) -> list[tuple[str, datetime, datetime]]:
+    """(table id, start, end) of every table hold overlapping [start, end)."""
+    rows = session.execute(
+        select(ReservationTable.table_id, ReservationTable.starts_at, ReservationTable.ends_at)
+        .join(DiningTable, DiningTable.id == ReservationTable.table_id)
+        .where(
+            DiningTable.restaurant_id == restaurant_id,
+            ReservationTable.starts_at < end,
+            ReservationTable.ends_at > start,
+        )
+    )
+    return [(table_id, s, e) for table_id, s, e in rows]
+
+
+def _seat(session: Session, reservation: Reservation) -> bool:
+    """Give the reservation free tables for its stay; False when none fit."""
+    busy = {
+        table_id
+        for table_id, _, _ in _holds(
+            session, reservation.restaurant_id, reservation.starts_at, reservation.ends_at
+        )
+    }
+    free = [t for t in _active_tables(session, reservation.restaurant_id) if t.id not in busy]
+    chosen = rules.choose_tables(free, reservation.party_size)
+    if chosen is None:
+        return False
+    reservation.tables = [
+        ReservationTable(
+            table=session.get(DiningTable, t.id),
+            starts_at=reservation.starts_at,
+            ends_at=reservation.ends_at,
+        )
+        for t in chosen
+    ]
+    reservation.status = "confirmed"
+    reservation.seating_status = "allocated"
+    return True
+
+
+def _put_on_waitlist(reservation: Reservation) -> None:
+    reservation.tables = []
+    reservation.status = "waitlisted"
+    reservation.seating_status = "waitlist"
+
+
+def _slot_changed(changes: AmendRequest) -> bool:
+    return any(
+        value is not None
+        for value in (changes.starts_at, changes.party_size, changes.duration_minutes)
+    )
+
+
+def _move(
+    session: Session, restaurant: Restaurant, reservation: Reservation, changes: AmendRequest
+) -> None:
+    old_start, old_end = reservation.starts_at, reservation.ends_at
+    if changes.starts_at is not None:
+        reservation.starts_at = rules.to_utc(changes.starts_at, restaurant.timezone)
+    if changes.duration_minutes is not None:
+        reservation.duration_minutes = changes.duration_minutes
+    if changes.party_size is not None:
+        reservation.party_size = changes.party_size
+    reservation.ends_at = reservation.starts_at + timedelta(minutes=reservation.duration_minutes)
+    _check_bookable(session, restaurant, reservation.starts_at, reservation.ends_at)
+    was_waitlisted = reservation.status == "waitlisted"
+    reservation.tables = []
+    session.flush()
+    if not _seat(session, reservation):
+        if not was_waitlisted:
+            raise Conflict(
+                "No table is free for that change; the booking is unchanged.", "fully_booked"
+            )
+        _put_on_waitlist(reservation)
+    session.flush()
+    if not was_waitlisted:
+        _promote_waitlist(session, reservation.restaurant_id, old_start, old_end)
+
+
+def _release_and_promote(session: Session, reservation: Reservation) -> None:
+    reservation.tables = []
+    session.flush()
+    _promote_waitlist(
+        session, reservation.restaurant_id, reservation.starts_at, reservation.ends_at
+    )
+
+
+def _promote_waitlist(session: Session, restaurant_id: str, start: datetime, end: datetime) -> None:
+    """Seat waitlisted guests overlapping a freed stay: VIPs first, then first come."""
+    waiting = session.scalars(
+        select(Reservation)
+        .where(
+            Reservation.restaurant_id == restaurant_id,
+            Reservation.status == "waitlisted",
+            Reservation.starts_at < end,
+            Reservation.ends_at > start,
+            Reservation.starts_at > get_clock().now(),
+        )
+        .order_by(case((Reservation.guest_priority == "vip", 0), else_=1), Reservation.created_at)
+    ).all()
+    for reservation in waiting:
+        if _seat(session, reservation):
+            session.flush()
+            _queue_event(session, reservation, "waitlist_promoted")
+
+
+def _upcoming_for_phone(session: Session, phone: str) -> list[Reservation]:
+    return list(
+        session.scalars(
+            select(Reservation)
+            .where(
+                Reservation.guest_phone_e164 == phone,
+                Reservation.status.in_(ACTIVE_STATUSES),
+                Reservation.ends_at > get_clock().now(),
+            )
+            .order_by(Reservation.starts_at)
+        )
+    )
+
+
+def _same_name_key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+# Events -----------------------------------------------------------------------------------
+
+
+def _queue_event(session: Session, reservation: Reservation, kind: str) -> None:
+    """Publish after the commit, so a rolled-back change never tells the guest anything."""
+    pending: list[ReservationEvent] | None = session.info.get(_PENDING_EVENTS)
+    if pending is None:
+        pending = session.info[_PENDING_EVENTS] = []
+        event.listen(session, "after_commit", _publish_pending)
+        event.listen(session, "after_rollback", _drop_pending)
+    pending.append(
+        ReservationEvent(
+            kind=kind,  # type: ignore[arg-type]
+            reservation_id=reservation.id,
+            confirmation_code=reservation.confirmation_code,
+            guest_phone_e164=reservation.guest_phone_e164,
+            guest_name=reservation.guest_name,
+            starts_at=reservation.starts_at.astimezone(UTC),
+            party_size=reservation.party_size,
+            status=reservation.status,
+            locale=reservation.preferred_locale,
+        )
+    )
+
+
+def _publish_pending(session: Session) -> None:
+    from convonet.events import get_event_bus
+
+    pending: list[ReservationEvent] = session.info.get(_PENDING_EVENTS) or []
+    events, pending[:] = list(pending), []
+    for reservation_event in events:
+        try:
+            get_event_bus().publish(
+                ReservationEvent.TOPIC,
+                reservation_event,
+                ordering_key=reservation_event.reservation_id,
+            )
+        except Exception:
+            log.exception("could not publish %s", reservation_event.kind)
+
+
+def _drop_pending(session: Session) -> None:
+    pending: list[ReservationEvent] = session.info.get(_PENDING_EVENTS) or []
+    pending.clear()

@@ -1,0 +1,1 @@
+"""Twilio: request signatures, TwiML, the media-stream codec and transfers."""
