@@ -14,4 +14,6 @@ pytest_plugins = [
     "tests.fixtures.state",
     "tests.fixtures.events",
     "tests.fixtures.http",
+    "tests.fixtures.google_calendar",
+    "tests.fixtures.suitecrm",
 ]
