@@ -15,6 +15,5 @@ pytest_plugins = [
     "tests.fixtures.events",
     "tests.fixtures.http",
     "tests.fixtures.google_calendar",
-    "tests.fixtures.google_calendar",
     "tests.fixtures.suitecrm",
 ]
