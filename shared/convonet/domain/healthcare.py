@@ -242,7 +242,7 @@ def benefits_summary(session: Session, user_id: str) -> dict[str, Any]:
         "deductible_family": money(plan.deductible_family_cents),
         "out_of_pocket_max_individual": money(plan.oop_max_individual_cents),
         "out_of_pocket_max_family": money(plan.oop_max_family_cents),
-        "benefits": [_benefit_dict(b) for b in plan.benefits],
+        "benefits": [_benefit_dict(b) for b in _sorted_benefits(member)],
     }
 
 
@@ -410,11 +410,11 @@ def search_providers(
     member_for_user(session, user_id)
     wanted = _normalise(specialty)
     wanted = _SPECIALTY_ALIASES.get(wanted, wanted)
-    query = select(Provider).where(func.lower(Provider.specialty).contains(wanted))
+    query = select(Provider).where(func.lower(Provider.specialty).contains(wanted, autoescape=True))
     if in_network_only:
         query = query.where(Provider.in_network.is_(True))
     if zip_code:
-        query = query.where(Provider.postal_code.startswith(zip_code[:3]))
+        query = query.where(Provider.postal_code.startswith(zip_code[:3], autoescape=True))
     rows = list(session.scalars(query.order_by(Provider.name)))
     if zip_code:
         rows.sort(key=lambda p: p.postal_code != zip_code)
@@ -591,10 +591,14 @@ def _benefit_dict(benefit: PlanBenefit) -> dict[str, Any]:
     }
 
 
+def _sorted_benefits(member: HealthMember) -> list[PlanBenefit]:
+    return sorted(member.plan.benefits, key=lambda b: b.service_type)
+
+
 def _plan_benefit(member: HealthMember, service_type: str) -> PlanBenefit:
     """The plan's benefit for a service, matching loosely ("specialist" -> specialist_visit)."""
     wanted = _normalise(service_type)
-    benefits = member.plan.benefits
+    benefits = _sorted_benefits(member)
     exact = [b for b in benefits if b.service_type == wanted]
     partial = [b for b in benefits if wanted and wanted in b.service_type]
     matches = exact or partial

@@ -8,7 +8,6 @@ beside a formatted string, times ISO 8601, so tools and HTTP routes can return t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Literal
@@ -432,8 +431,7 @@ def _applicant_stage(application: MortgageApplication) -> str:
     return "draft"
 
 
-def _next_step(application: MortgageApplication, missing: Iterable[str]) -> str:
-    missing = list(missing)
+def _next_step(application: MortgageApplication, missing: list[str]) -> str:
     if application.status in _CLOSED_STATUSES:
         return f"The application is {application.status}."
     if not application.financial_info_complete:
