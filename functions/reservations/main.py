@@ -340,8 +340,8 @@ def _optional_caller(req: ApiRequest, roles: tuple[str, ...] = ()) -> Principal 
 
 
 def _short(value: str) -> str:
-    """Path ids and codes are short; anything longer cannot exist (404, not a DB error)."""
-    if len(value) > 64:
+    """Ids and codes are short and printable; anything else cannot exist (404, not a DB error)."""
+    if len(value) > 64 or not value.isprintable():
         raise ApiError(404, "not_found", "Not found.")
     return value
 

@@ -83,8 +83,10 @@ def seed_hanok() -> None:
             for n in range(1, count + 1)
         ]
         restaurant.menu_items = [
-            MenuItem(id=slug, name=name, name_ko=ko, description=text, price_cents=price)
-            for slug, name, ko, text, price in HANOK_MENU
+            MenuItem(
+                id=slug, name=name, name_ko=ko, description=text, price_cents=price, sort_order=n
+            )
+            for n, (slug, name, ko, text, price) in enumerate(HANOK_MENU)
         ]
         session.add(restaurant)
 

@@ -33,7 +33,7 @@ _LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
 def _zone(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(f"{value!r} is not an IANA time zone") from None
     return value
 
