@@ -100,6 +100,13 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr | None = None
     openai_api_key: SecretStr | None = None
     google_api_key: SecretStr | None = None
+    anthropic_model: str = "claude-sonnet-5-5"
+    openai_model: str = "gpt-4.1-mini"
+    gemini_model: str = "gemini-3.8-flash"
+    anthropic_base_url: str | None = None
+    openai_base_url: str | None = None
+    gemini_base_url: str | None = None
+    llm_attempt_timeout_s: float = 4.0
     deepgram_api_key: SecretStr | None = None
     suitecrm_url: str | None = None
     suitecrm_client_id: str | None = None

@@ -6,9 +6,11 @@ and the failover logic never see a vendor type. Adapters import their SDK lazily
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 Role = Literal["system", "user", "assistant", "tool"]
 
@@ -107,3 +109,70 @@ async def collect(stream: AsyncIterator[ChatEvent]) -> ChatResponse:
         else:
             finished = event
     return ChatResponse("".join(text), tuple(calls), finished.usage, finished.stop_reason)
+
+
+def is_retryable_status(status: int) -> bool:
+    """Whether a status means "try again later" rather than "this request is wrong": every
+    4xx but 408, 409 and 429 is the caller's fault (an error event mid-stream carries 200)."""
+    return not 400 <= status < 500 or status in (408, 409, 429)
+
+
+def stop_reason(vendor_reason: str | None, *, tool_calls: bool) -> str:
+    """One stop-reason vocabulary across vendors: end_turn, tool_use, max_tokens, refusal, ..."""
+    if tool_calls:
+        return "tool_use"
+    reason = (vendor_reason or "end_turn").lower()
+    return _STOP_REASONS.get(reason, reason)
+
+
+_STOP_REASONS = {
+    "stop": "end_turn",
+    "tool_calls": "tool_use",
+    "function_call": "tool_use",
+    "length": "max_tokens",
+    "content_filter": "refusal",
+    "safety": "refusal",
+}
+
+
+def parse_arguments(provider: str, raw: str) -> dict[str, Any]:
+    """Tool-call arguments streamed as JSON text; anything but an object is a malformed answer."""
+    try:
+        arguments = json.loads(raw) if raw.strip() else {}
+    except json.JSONDecodeError as exc:
+        raise ProviderError(provider, f"tool arguments are not JSON: {exc}") from exc
+    if not isinstance(arguments, dict):
+        raise ProviderError(provider, "tool arguments are not a JSON object")
+    return arguments
+
+
+def tool_result_value(content: str) -> Any:
+    """A tool message's content as data when it is JSON (tools answer JSON), else the text."""
+    try:
+        return json.loads(content)
+    except json.JSONDecodeError:
+        return content
+
+
+def object_schema(parameters: dict[str, Any]) -> dict[str, Any]:
+    """A tool's parameters as the object schema every vendor requires, even with no arguments."""
+    return {"type": "object", "properties": {}, **parameters}
+
+
+ClientT = TypeVar("ClientT")
+
+
+class LoopBoundClient(Generic[ClientT]):
+    """One SDK client per running event loop: pooled connections belong to the loop that
+    opened them, and reusing them saves a TLS handshake on every turn of a conversation."""
+
+    def __init__(self, factory: Callable[[], ClientT]) -> None:
+        self._factory = factory
+        self._client: ClientT | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def get(self) -> ClientT:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            self._client, self._loop = self._factory(), loop
+        return self._client
