@@ -8,7 +8,8 @@ resource "google_cloud_scheduler_job" "reminders" {
 
   pubsub_target {
     topic_name = google_pubsub_topic.this[var.reminders.topic].id
-    data       = base64encode(jsonencode({ source = "cloud-scheduler", job = "${var.reminders.topic}-tick" }))
-    attributes = { origin = "cloud-scheduler" }
+    # The body is a RemindersDueEvent (convonet.events.schemas) with no scheduled_at.
+    data       = base64encode(jsonencode({ schema_version = 1, event_id = "scheduler-tick" }))
+    attributes = { origin = "cloud-scheduler", schema_version = "1", event_type = "convonet.RemindersDueEvent.v1" }
   }
 }

@@ -94,7 +94,7 @@ variable "firestore" {
     deletion_protection = optional(bool, true)
     ttl_collections = optional(list(string), [
       "sessions", "checkpoints", "idempotency_keys", "refresh_tokens", "attempt_failures",
-      "lockouts", "transfer_context", "tool_ledger",
+      "lockouts", "transfer_context", "tool_ledger", "processed_events", "outbox_claims",
     ])
     indexes = optional(list(object({
       collection = string
@@ -102,7 +102,10 @@ variable "firestore" {
         field_path = string
         order      = optional(string, "ASCENDING")
       }))
-    })), [])
+      })), [
+      # The outbox flush reads pending events per ordering key in publish order.
+      { collection = "outbox", fields = [{ field_path = "ordering_key" }, { field_path = "seq" }] },
+    ])
   })
 }
 
