@@ -95,6 +95,16 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr = SecretStr(DEV_TWILIO_AUTH_TOKEN)
     transfer_extensions: dict[str, str] = Field(default_factory=lambda: {"support": "2001"})
     fusionpbx_sip_domain: str = "pbx.convonet.local"
+    agent_max_tool_rounds: int = 4
+    agent_monthly_token_limit: int = 0
+    agent_thread_ttl_s: float = 7 * 24 * 3600
+    restaurant_timezone: str = "America/Los_Angeles"
+
+    # Agent monitor
+    monitor_retention_s: float = 7 * 24 * 3600
+    monitor_counter_shards: int = 8
+    monitor_stream_max_s: float = 55.0
+    monitor_stream_poll_s: float = 1.0
 
     # Third-party providers (absent means the embedded/offline engine is used)
     anthropic_api_key: SecretStr | None = None
