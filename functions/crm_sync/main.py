@@ -1,13 +1,20 @@
-"""crm_sync: Pushes recorded CRM work to SuiteCRM. Not built yet: the local bus does not subscribe
-it.
+"""crm_sync: pushes the CRM records the assistant recorded to SuiteCRM (topic crm-sync).
+
+Pub/Sub delivers at least once; `idempotent_event` runs each message once, and an
+already-synced record is never pushed twice. A CRM outage raises, so the message comes back.
 """
 
 from __future__ import annotations
 
 import functions_framework
-from cloudevents.http import CloudEvent
+from convonet.db.engine import session_scope
+from convonet.domain import crm
+from convonet.events import CrmSyncEvent
+from convonet.events.handlers import idempotent_event
 
 
 @functions_framework.cloud_event
-def crm_sync(cloud_event: CloudEvent) -> None:
-    raise NotImplementedError("crm_sync is not built yet")
+@idempotent_event
+def crm_sync(event: CrmSyncEvent) -> None:
+    with session_scope() as session:
+        crm.sync_record(session, event.record_id)

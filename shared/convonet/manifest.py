@@ -190,8 +190,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "http",
         "Patients, meetings, cases and notes in SuiteCRM.",
         paths=("/patient", "/meeting/create", "/case/create", "/note/create"),
+        settings=("SUITECRM_URL", "SUITECRM_CLIENT_ID", "SUITECRM_TIMEOUT_S", "MAX_BODY_BYTES"),
         secrets=("JWT_SECRET", "SUITECRM_CLIENT_SECRET"),
-        publishes=("crm-sync",),
+        built=True,
         uses_db=True,
     ),
     FunctionSpec(
@@ -225,8 +226,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "event",
         "Pushes recorded CRM work to SuiteCRM.",
         topics=("crm-sync",),
+        settings=("SUITECRM_URL", "SUITECRM_CLIENT_ID", "SUITECRM_TIMEOUT_S"),
         secrets=("SUITECRM_CLIENT_SECRET",),
         public=False,
+        built=True,
         uses_db=True,
     ),
     FunctionSpec(

@@ -17,10 +17,16 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session
 
 from convonet.clock import get_clock
-from convonet.crm import CrmBackend, Priority, book_meeting, suitecrm_configured
+from convonet.crm import (
+    CrmBackend,
+    Priority,
+    book_meeting,
+    suitecrm_client,
+    suitecrm_configured,
+)
 from convonet.crm.local import LocalCrm
 from convonet.db.models import CrmRecord
-from convonet.domain.errors import Invalid
+from convonet.domain.errors import Invalid, NotFound
 from convonet.events import CrmSyncEvent, get_event_bus
 
 log = logging.getLogger(__name__)
@@ -136,10 +142,23 @@ def push_record(session: Session, record_id: str, crm: CrmBackend) -> str | None
     return record.external_id
 
 
-def mark_failed(session: Session, record_id: str) -> None:
-    record = session.get(CrmRecord, record_id)
-    if record is not None:
-        record.sync_state = "failed"
+def sync_record(session: Session, record_id: str) -> str | None:
+    """`crm_sync`'s work: push one record to SuiteCRM.
+
+    A CRM that is down raises `Unavailable`, so the event is redelivered later; a record the
+    CRM refuses (or whose links are gone) is marked `failed`, since retrying cannot fix it.
+    """
+    if not suitecrm_configured():
+        log.info("SuiteCRM is not configured; CRM record %s stays local", record_id)
+        return None
+    try:
+        return push_record(session, record_id, suitecrm_client())
+    except (Invalid, NotFound) as exc:
+        log.warning("SuiteCRM refused CRM record %s: %s", record_id, exc.message)
+        record = session.get(CrmRecord, record_id)
+        if record is not None:
+            record.sync_state = "failed"
+        return None
 
 
 def _push(session: Session, record: CrmRecord, crm: CrmBackend) -> str:
