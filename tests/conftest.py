@@ -16,4 +16,5 @@ pytest_plugins = [
     "tests.fixtures.http",
     "tests.fixtures.google_calendar",
     "tests.fixtures.suitecrm",
+    "tests.fixtures.llm",
 ]
