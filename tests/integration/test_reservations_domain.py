@@ -100,8 +100,14 @@ def test_first_and_last_slots_and_closure_days(hanok: Hanok) -> None:
 
 
 def test_party_and_duration_limits() -> None:
-    for bad in ({"party_size": 0}, {"party_size": 21}, {"duration_minutes": 29},
-                {"duration_minutes": 481}, {"guest_phone": "call me"}):  # fmt: skip
+    bad_requests = [
+        {"party_size": 0},
+        {"party_size": 21},
+        {"duration_minutes": 29},
+        {"duration_minutes": 481},
+        {"guest_phone": "call me"},
+    ]
+    for bad in bad_requests:
         with pytest.raises(ValidationError):
             core.BookingRequest.model_validate(booking(**bad))
     ok = core.BookingRequest.model_validate(booking(party_size=20, duration_minutes=480))
