@@ -98,7 +98,7 @@ def search(
 
 def _search_postgres(session: Session, query: str, top_k: int, domain: str | None) -> list[Hit]:
     # Constants inlined as typed SQL literals (a bound parameter would arrive as varchar).
-    english = literal_column("'english'::regconfig")
+    english = literal_column("'english'::regconfig", type_=String)
     heading = KnowledgeArticle.title + " " + func.coalesce(cast(KnowledgeArticle.tags, String), "")
     document = func.setweight(func.to_tsvector(english, heading), literal_column("'A'")).op("||")(
         func.setweight(func.to_tsvector(english, KnowledgeArticle.body), literal_column("'B'"))

@@ -1,0 +1,1 @@
+"""The tool registry over the Model Context Protocol (streamable HTTP and stdio)."""
