@@ -1,13 +1,16 @@
-"""record_interaction: Stores each agent interaction and keeps the monitor's counters. Not built
-yet: the local bus does not subscribe it.
+"""record_interaction: stores each agent interaction (topic `agent-interactions`) for the monitor
+and adds it to the sharded hourly counters. Idempotent: a redelivered message is stored once.
 """
 
 from __future__ import annotations
 
 import functions_framework
-from cloudevents.http import CloudEvent
+from convonet.events import AgentInteractionEvent
+from convonet.events.handlers import idempotent_event
+from convonet.monitor import store_interaction
 
 
 @functions_framework.cloud_event
-def record_interaction(cloud_event: CloudEvent) -> None:
-    raise NotImplementedError("record_interaction is not built yet")
+@idempotent_event
+def record_interaction(event: AgentInteractionEvent) -> None:
+    store_interaction(event)

@@ -1,0 +1,308 @@
+"""A LangGraph checkpointer over the StateStore (Firestore in production, SQLite locally).
+
+Any function instance can then continue any conversation. Layout:
+
+- `agent_checkpoints/<thread>|<ns>|<checkpoint id>`: the checkpoint (channel values included)
+  and its metadata, each serialised with the saver's serde and base64-encoded, plus pending
+  writes as `w|<task>|<idx>` fields. Firestore documents are limited to 1 MiB, so a
+  checkpoint that would not fit is refused (the graph keeps its history bounded so it fits).
+- `agent_threads/<thread>|<ns>`: the thread's newest checkpoint ids, newest last; only the
+  last `KEEP_CHECKPOINTS` are kept, older ones are deleted as new ones arrive.
+
+The async `aput` is write-behind: it serialises at once and writes on a worker thread, so the
+end of a turn never waits for storage; `aflush(thread_id)` waits for those writes (the turn
+calls it before it reports itself done) and a read of the same thread waits for them first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import AsyncIterator, Iterator, Sequence
+from datetime import timedelta
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import (
+    BaseCheckpointSaver,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+    get_checkpoint_id,
+    get_checkpoint_metadata,
+)
+from langgraph.checkpoint.serde.base import SerializerProtocol
+
+from convonet.clock import get_clock
+from convonet.state import StateStore, StateStoreError, get_state_store
+from convonet.state.base import EXPIRES_FIELD
+
+CHECKPOINTS = "agent_checkpoints"
+THREADS = "agent_threads"
+KEEP_CHECKPOINTS = 3
+# Firestore's limit is 1 MiB per document; leave room for field names and the index entry.
+MAX_DOCUMENT_BYTES = 1_000_000
+_WRITE_PREFIX = "w|"
+
+
+class CheckpointTooLarge(StateStoreError):
+    """A checkpoint would exceed the StateStore's document size limit."""
+
+
+class StateStoreCheckpointer(BaseCheckpointSaver[int]):
+    def __init__(
+        self,
+        store: StateStore | None = None,
+        *,
+        ttl_s: float | None = None,
+        serde: SerializerProtocol | None = None,
+    ) -> None:
+        super().__init__(serde=serde)
+        self._store = store
+        self.ttl_s = ttl_s
+        self._pending: dict[str, asyncio.Future[None]] = {}
+
+    @property
+    def store(self) -> StateStore:
+        """The given store, else the process's (so a long-lived graph follows its changes)."""
+        return self._store or get_state_store()
+
+    # Sync API -------------------------------------------------------------------------------
+
+    def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        thread_id, ns = _thread(config)
+        checkpoint_id = get_checkpoint_id(config)
+        if checkpoint_id is None:
+            head = self.store.get(THREADS, _thread_key(thread_id, ns))
+            ids = (head or {}).get("ids") or []
+            if not ids:
+                return None
+            checkpoint_id = ids[-1]
+        doc = self.store.get(CHECKPOINTS, _key(thread_id, ns, str(checkpoint_id)))
+        return None if doc is None else self._to_tuple(doc)
+
+    def list(
+        self,
+        config: RunnableConfig | None,
+        *,
+        filter: dict[str, Any] | None = None,  # noqa: A002 - LangGraph's signature
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
+    ) -> Iterator[CheckpointTuple]:
+        if config is None:
+            raise ValueError("listing checkpoints needs a thread_id")
+        thread_id, ns = _thread(config)
+        head = self.store.get(THREADS, _thread_key(thread_id, ns)) or {}
+        before_id = get_checkpoint_id(before) if before else None
+        wanted = get_checkpoint_id(config)
+        count = 0
+        for checkpoint_id in reversed(head.get("ids") or []):
+            if (before_id and checkpoint_id >= before_id) or (wanted and checkpoint_id != wanted):
+                continue
+            doc = self.store.get(CHECKPOINTS, _key(thread_id, ns, checkpoint_id))
+            if doc is None:
+                continue
+            found = self._to_tuple(doc)
+            if filter and any(found.metadata.get(k) != v for k, v in filter.items()):
+                continue
+            yield found
+            count += 1
+            if limit is not None and count >= limit:
+                return
+
+    def put(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        doc = self._encode(config, checkpoint, metadata)
+        self._write(doc)
+        return _config(doc["thread_id"], doc["ns"], doc["checkpoint_id"])
+
+    def put_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        thread_id, ns = _thread(config)
+        checkpoint_id = config["configurable"]["checkpoint_id"]
+        fields: dict[str, Any] = {}
+        for idx, (channel, value) in enumerate(writes):
+            kind, blob = self.serde.dumps_typed(value)
+            fields[f"{_WRITE_PREFIX}{task_id}|{idx:04d}"] = [
+                task_id,
+                channel,
+                kind,
+                _b64(blob),
+                task_path,
+            ]
+        self.store.merge(CHECKPOINTS, _key(thread_id, ns, checkpoint_id), fields)
+
+    def delete_thread(self, thread_id: str) -> None:
+        for key, head in self.store.query(THREADS, where=[("thread_id", "==", thread_id)]):
+            for checkpoint_id in head.get("ids") or []:
+                self.store.delete(CHECKPOINTS, _key(thread_id, head.get("ns", ""), checkpoint_id))
+            self.store.delete(THREADS, key)
+
+    # Async API (write-behind puts) ------------------------------------------------------------
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        await self.aflush(_thread(config)[0])
+        return self.get_tuple(config)
+
+    async def alist(
+        self,
+        config: RunnableConfig | None,
+        *,
+        filter: dict[str, Any] | None = None,  # noqa: A002 - LangGraph's signature
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[CheckpointTuple]:
+        if config is not None:
+            await self.aflush(_thread(config)[0])
+        for found in self.list(config, filter=filter, before=before, limit=limit):
+            yield found
+
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        doc = self._encode(config, checkpoint, metadata)
+        thread_id = doc["thread_id"]
+        previous = self._pending.get(thread_id)
+        self._pending[thread_id] = asyncio.ensure_future(self._write_after(previous, doc))
+        return _config(thread_id, doc["ns"], doc["checkpoint_id"])
+
+    async def aput_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        await self.aflush(_thread(config)[0])
+        self.put_writes(config, writes, task_id, task_path)
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        await self.aflush(thread_id)
+        self.delete_thread(thread_id)
+
+    async def aflush(self, thread_id: str) -> None:
+        """Wait until the thread's write-behind checkpoints are stored (re-raising a failure)."""
+        pending = self._pending.get(thread_id)
+        if pending is None:
+            return
+        try:
+            await pending
+        finally:
+            if self._pending.get(thread_id) is pending:
+                del self._pending[thread_id]
+
+    # Storage ----------------------------------------------------------------------------------
+
+    async def _write_after(
+        self, previous: asyncio.Future[None] | None, doc: dict[str, Any]
+    ) -> None:
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)
+        await asyncio.to_thread(self._write, doc)
+
+    def _encode(
+        self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata
+    ) -> dict[str, Any]:
+        thread_id, ns = _thread(config)
+        kind, blob = self.serde.dumps_typed(checkpoint)
+        meta_kind, meta_blob = self.serde.dumps_typed(get_checkpoint_metadata(config, metadata))
+        doc = {
+            "thread_id": thread_id,
+            "ns": ns,
+            "checkpoint_id": checkpoint["id"],
+            "parent_id": config["configurable"].get("checkpoint_id"),
+            "type": kind,
+            "checkpoint": _b64(blob),
+            "metadata_type": meta_kind,
+            "metadata": _b64(meta_blob),
+        }
+        size = sum(len(str(value)) for value in doc.values())
+        if size > MAX_DOCUMENT_BYTES:
+            raise CheckpointTooLarge(
+                f"checkpoint of thread {thread_id} is {size} bytes (limit {MAX_DOCUMENT_BYTES})"
+            )
+        return doc
+
+    def _write(self, doc: dict[str, Any]) -> None:
+        thread_id, ns, checkpoint_id = doc["thread_id"], doc["ns"], doc["checkpoint_id"]
+        self.store.set(CHECKPOINTS, _key(thread_id, ns, checkpoint_id), doc, ttl_s=self.ttl_s)
+        dropped: list[str] = []
+
+        def advance(head: dict[str, Any] | None) -> dict[str, Any]:
+            ids = [i for i in (head or {}).get("ids") or [] if i != checkpoint_id]
+            ids.append(checkpoint_id)
+            dropped[:] = ids[:-KEEP_CHECKPOINTS]
+            kept = {"thread_id": thread_id, "ns": ns, "ids": ids[-KEEP_CHECKPOINTS:]}
+            return kept if self.ttl_s is None else {**kept, **_expiry(self.ttl_s)}
+
+        self.store.transact(THREADS, _thread_key(thread_id, ns), advance)
+        for old in dropped:
+            self.store.delete(CHECKPOINTS, _key(thread_id, ns, old))
+
+    def _to_tuple(self, doc: dict[str, Any]) -> CheckpointTuple:
+        thread_id, ns = doc["thread_id"], doc["ns"]
+        checkpoint = self.serde.loads_typed((doc["type"], _unb64(doc["checkpoint"])))
+        metadata = self.serde.loads_typed((doc["metadata_type"], _unb64(doc["metadata"])))
+        writes = sorted((k, v) for k, v in doc.items() if k.startswith(_WRITE_PREFIX))
+        pending = [
+            (task_id, channel, self.serde.loads_typed((kind, _unb64(blob))))
+            for _, (task_id, channel, kind, blob, *_rest) in writes
+        ]
+        parent = doc.get("parent_id")
+        return CheckpointTuple(
+            config=_config(thread_id, ns, doc["checkpoint_id"]),
+            checkpoint=checkpoint,
+            metadata=metadata,
+            parent_config=_config(thread_id, ns, parent) if parent else None,
+            pending_writes=pending,
+        )
+
+
+def _thread(config: RunnableConfig) -> tuple[str, str]:
+    configurable = config["configurable"]
+    return str(configurable["thread_id"]), str(configurable.get("checkpoint_ns", ""))
+
+
+def _thread_key(thread_id: str, ns: str) -> str:
+    return f"{thread_id}|{ns}"
+
+
+def _key(thread_id: str, ns: str, checkpoint_id: str) -> str:
+    return f"{thread_id}|{ns}|{checkpoint_id}"
+
+
+def _config(thread_id: str, ns: str, checkpoint_id: str) -> RunnableConfig:
+    return {
+        "configurable": {
+            "thread_id": thread_id,
+            "checkpoint_ns": ns,
+            "checkpoint_id": checkpoint_id,
+        }
+    }
+
+
+def _expiry(ttl_s: float) -> dict[str, Any]:
+    return {EXPIRES_FIELD: get_clock().now() + timedelta(seconds=ttl_s)}
+
+
+def _b64(blob: bytes) -> str:
+    return base64.b64encode(blob).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text)

@@ -1,0 +1,428 @@
+"""The agent graph: route -> domain agent <-> tools, checkpointed per conversation thread.
+
+One LangGraph `StateGraph`, compiled once per process. The state is the conversation as plain
+dicts (role, content, tool calls), the sticky domain and the turn's tool rounds, so a
+checkpoint is small, vendor-neutral and loads on any instance. Per-turn things that must not be
+stored (the model, the caller, the budget, the event sink) travel in the runtime context.
+
+Budgets: the model gets what is left of AGENT_TIMEOUT_S, each tool min(TOOL_TIMEOUT_S, what is
+left); on overrun the turn ends with a short spoken apology and an offer to transfer. Tool calls
+of one model response run in parallel. History is repaired before the model sees it (orphan
+tool calls get a result, orphan results and empty messages go, cut-off turns are merged) and
+bounded, so a checkpoint always fits in a Firestore document.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypedDict
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+
+from convonet.agent import prompts, routing
+from convonet.clock import get_clock
+from convonet.llm.base import (
+    ChatMessage,
+    ChatModel,
+    ProviderError,
+    TextDelta,
+    ToolCall,
+    ToolCallRequested,
+    ToolSpec,
+    Usage,
+    collect,
+)
+from convonet.tools import ToolContext, ToolRegistry, get_registry
+
+Message = dict[str, Any]
+Emit = Callable[[str, dict[str, Any]], None]
+Span = Callable[[str, str], AbstractContextManager[Any]]
+
+MAX_MESSAGES = 60
+MAX_CONTENT_CHARS = 4000
+ROUTE_DECISION_TIMEOUT_S = 2.0
+
+TIMEOUT_APOLOGY = (
+    "I'm sorry, that's taking longer than it should. Would you like me to transfer you to "
+    "someone who can help?"
+)
+ERROR_APOLOGY = (
+    "I'm sorry, I'm having trouble with that right now. Would you like me to transfer you to "
+    "someone who can help?"
+)
+_INTERRUPTED_RESULT = json.dumps(
+    {"ok": False, "error": {"kind": "interrupted", "message": "This call did not finish."}}
+)
+
+
+def merge_messages(left: list[Message] | None, right: Any) -> list[Message]:
+    """Append (or, for `{"replace": [...]}`, replace), then keep the newest MAX_MESSAGES,
+    cut where a user message starts so no tool call loses its result."""
+    if isinstance(right, dict) and "replace" in right:
+        merged = list(right["replace"])
+    else:
+        merged = [*(left or []), *(right if isinstance(right, list) else [right])]
+    if len(merged) <= MAX_MESSAGES:
+        return merged
+    tail = merged[-MAX_MESSAGES:]
+    first_user = next((i for i, m in enumerate(tail) if m.get("role") == "user"), len(tail) - 1)
+    return tail[first_user:]
+
+
+class AgentState(TypedDict, total=False):
+    messages: Annotated[list[Message], merge_messages]
+    domain: str
+    rounds: int
+    stop: bool
+
+
+@dataclass
+class TurnContext:
+    """One turn's caller, model, budget and findings (never checkpointed)."""
+
+    tool_context: ToolContext
+    model: ChatModel
+    interaction_id: str
+    deadline: float
+    tool_timeout_s: float
+    max_rounds: int
+    timezone: str
+    now: datetime
+    emit: Emit
+    span: Span = lambda _op, _name: nullcontext()
+    started: float = field(default_factory=time.perf_counter)
+    status: Literal["success", "failed", "timeout"] = "success"
+    error: str | None = None
+    domain: str = routing.DEFAULT_DOMAIN
+    route_reason: str = ""
+    spoken: list[str] = field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    transfer: dict[str, Any] | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def remaining(self) -> float:
+        return self.deadline - get_clock().monotonic()
+
+    def elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.started) * 1000
+
+    def add_usage(self, usage: Usage) -> None:
+        self.input_tokens += usage.input_tokens
+        self.output_tokens += usage.output_tokens
+
+    def say(self, text: str) -> None:
+        """Speak text that did not come from the model (an apology)."""
+        self.spoken.append(text)
+        self.emit("delta", {"text": text})
+
+
+class Agent:
+    """The compiled graph plus the per-domain tool schemas, both built once."""
+
+    def __init__(
+        self, checkpointer: BaseCheckpointSaver[Any], registry: ToolRegistry | None = None
+    ) -> None:
+        self.registry = registry or get_registry()
+        self.checkpointer = checkpointer
+        self.toolsets: Mapping[str, tuple[ToolSpec, ...]] = {
+            domain: tuple(
+                ToolSpec(t.name, t.description, t.json_schema())
+                for t in self.registry.tools(domains)
+            )
+            for domain, domains in routing.TOOL_DOMAINS.items()
+        }
+        self.graph = self._build().compile(checkpointer=checkpointer)
+
+    # Public surface ---------------------------------------------------------------------------
+
+    async def run(self, thread_id: str, prompt: str, turn: TurnContext) -> AgentState:
+        user: Message = {"role": "user", "content": prompt, "interaction_id": turn.interaction_id}
+        state: AgentState = await self.graph.ainvoke(  # type: ignore[assignment]
+            {"messages": [user], "rounds": 0, "stop": False},
+            _config(thread_id),
+            context=turn,
+            durability="exit",
+        )
+        return state
+
+    async def messages(self, thread_id: str) -> list[Message]:
+        snapshot = await self.graph.aget_state(_config(thread_id))
+        return list(snapshot.values.get("messages") or [])
+
+    async def replace_messages(self, thread_id: str, messages: list[Message]) -> None:
+        await self.graph.aupdate_state(
+            _config(thread_id), {"messages": {"replace": messages}}, as_node="agent"
+        )
+
+    async def reset(self, thread_id: str) -> None:
+        await self.checkpointer.adelete_thread(thread_id)
+
+    # Graph ------------------------------------------------------------------------------------
+
+    def _build(self) -> StateGraph[AgentState, TurnContext, AgentState, AgentState]:
+        graph = StateGraph(AgentState, context_schema=TurnContext)
+        graph.add_node("route", self._route)
+        graph.add_node("agent", self._agent)
+        graph.add_node("tools", self._tools)
+        graph.add_edge(START, "route")
+        graph.add_edge("route", "agent")
+        graph.add_conditional_edges("agent", _after_agent, ["tools", END])
+        graph.add_conditional_edges("tools", _after_tools, ["agent", END])
+        return graph
+
+    async def _route(self, state: AgentState, runtime: Runtime[TurnContext]) -> AgentState:
+        turn = runtime.context
+        started = time.perf_counter()
+        messages = state.get("messages") or []
+        with turn.span("agent.route", "route"):
+            decision = routing.route(messages[-1]["content"], state.get("domain"))
+            domain: str = decision.domain
+            if decision.needs_model:
+                domain = await self._decide(turn, messages[-1]["content"], decision)
+        turn.domain, turn.route_reason = domain, decision.reason
+        update: AgentState = {"domain": domain, "rounds": 0, "stop": False}
+        repaired = repair_history(messages)
+        if repaired != messages:
+            update["messages"] = {"replace": repaired}  # type: ignore[typeddict-item]
+        turn.timings["route_ms"] = (time.perf_counter() - started) * 1000
+        return update
+
+    async def _decide(self, turn: TurnContext, prompt: str, decision: routing.RouteDecision) -> str:
+        """The model breaks a tie between domains; on any failure the provisional one stands."""
+        timeout = min(ROUTE_DECISION_TIMEOUT_S, turn.remaining())
+        system = routing.decision_prompt(decision.candidates)
+        try:
+            async with asyncio.timeout(timeout):
+                stream = turn.model.stream(
+                    [ChatMessage("user", prompt)],
+                    (),
+                    system=system,
+                    max_tokens=8,
+                    timeout_s=timeout,
+                )
+                answer = await collect(stream)
+        except (TimeoutError, ProviderError):
+            return decision.domain
+        turn.add_usage(answer.usage)
+        return routing.parse_decision(answer.text, decision.candidates) or decision.domain
+
+    async def _agent(self, state: AgentState, runtime: Runtime[TurnContext]) -> AgentState:
+        turn = runtime.context
+        domain = state.get("domain") or routing.DEFAULT_DOMAIN
+        offer_tools = state.get("rounds", 0) < turn.max_rounds
+        tools = self.toolsets[domain] if offer_tools else ()
+        remaining = turn.remaining()
+        if remaining <= 0:
+            return _apology(turn, "timeout")
+        history = [_to_chat(m) for m in state.get("messages") or []]
+        system = prompts.system_prompt(domain, turn.now, turn.timezone)
+        try:
+            with turn.span("agent.llm", f"{turn.model.provider} {domain}"):
+                async with asyncio.timeout(remaining):
+                    text, calls = await _complete(turn, history, tools, system, remaining)
+        except TimeoutError:
+            return _apology(turn, "timeout")
+        except ProviderError as exc:
+            return _apology(turn, "failed", str(exc))
+        if not offer_tools:
+            calls = []
+        if not text and not calls:
+            return _apology(turn, "failed", "the model returned an empty answer")
+        message: Message = {
+            "role": "assistant",
+            "content": text,
+            "interaction_id": turn.interaction_id,
+        }
+        if calls:
+            message["tool_calls"] = [
+                {"id": c.id, "name": c.name, "arguments": c.arguments} for c in calls
+            ]
+        return {"messages": [message]}
+
+    async def _tools(self, state: AgentState, runtime: Runtime[TurnContext]) -> AgentState:
+        turn = runtime.context
+        calls = (state.get("messages") or [{}])[-1].get("tool_calls") or []
+        started = time.perf_counter()
+        results = await asyncio.gather(*(self._run_tool(turn, call) for call in calls))
+        turn.timings["tools_ms"] = (
+            turn.timings.get("tools_ms", 0.0) + (time.perf_counter() - started) * 1000
+        )
+        messages: list[Message] = [
+            {
+                "role": "tool",
+                "tool_call_id": call["id"],
+                "name": call["name"],
+                "content": content,
+                "interaction_id": turn.interaction_id,
+            }
+            for call, content in zip(calls, results, strict=True)
+        ]
+        update: AgentState = {"rounds": state.get("rounds", 0) + 1}
+        if any(record["status"] == "timeout" for record in turn.tool_calls):
+            apology = _apology(turn, "timeout")
+            messages.extend(apology["messages"])
+            update["stop"] = True
+        update["messages"] = messages
+        return update
+
+    async def _run_tool(self, turn: TurnContext, call: Mapping[str, Any]) -> str:
+        """Run one tool call within its budget; returns what the model reads back."""
+        name, arguments = call["name"], dict(call.get("arguments") or {})
+        turn.emit("tool_call", {"name": name, "arguments": arguments})
+        ctx = replace(turn.tool_context, tool_call_id=call["id"])
+        timeout = max(0.0, min(turn.tool_timeout_s, turn.remaining()))
+        started = time.perf_counter()
+        record: dict[str, Any] = {"name": name, "tool_id": call["id"], "arguments": arguments}
+        try:
+            with turn.span("agent.tool", name):
+                result = await asyncio.wait_for(
+                    asyncio.to_thread(self.registry.call, ctx, name, arguments), timeout
+                )
+        except TimeoutError:
+            payload: dict[str, Any] = {
+                "ok": False,
+                "error": {"kind": "timeout", "message": "The tool took too long to answer."},
+            }
+            record.update(status="timeout", result=None, error="timed out")
+        else:
+            payload = result.for_model()
+            ok = result.status == "ok"
+            error = None if ok else (result.error or {}).get("message")
+            record.update(status="success" if ok else "failed", result=result.result, error=error)
+            transfer = result.result.get("transfer") if isinstance(result.result, dict) else None
+            if ok and isinstance(transfer, dict):
+                turn.transfer = transfer
+        record["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        turn.tool_calls.append(record)
+        turn.emit(
+            "tool_result",
+            {"name": name, "status": record["status"], "duration_ms": record["duration_ms"]},
+        )
+        return _clip(json.dumps(payload, default=str))
+
+
+async def _complete(
+    turn: TurnContext,
+    history: Sequence[ChatMessage],
+    tools: Sequence[ToolSpec],
+    system: str,
+    remaining: float,
+) -> tuple[str, list[ToolCall]]:
+    """Stream one model response: text goes out as it comes, tool calls are collected."""
+    parts: list[str] = []
+    calls: list[ToolCall] = []
+    turn.spoken.append("")
+    index = len(turn.spoken) - 1
+    async for event in turn.model.stream(history, tools, system=system, timeout_s=remaining):
+        if isinstance(event, TextDelta):
+            if not event.text:
+                continue
+            turn.timings.setdefault("llm_first_token_ms", turn.elapsed_ms())
+            parts.append(event.text)
+            turn.spoken[index] += event.text
+            turn.emit("delta", {"text": event.text})
+        elif isinstance(event, ToolCallRequested):
+            calls.append(event.call)
+        else:
+            turn.add_usage(event.usage)
+    return "".join(parts).strip(), calls
+
+
+def _apology(
+    turn: TurnContext, status: Literal["failed", "timeout"], error: str | None = None
+) -> AgentState:
+    turn.status = status
+    turn.error = error or ("the turn ran out of time" if status == "timeout" else None)
+    text = TIMEOUT_APOLOGY if status == "timeout" else ERROR_APOLOGY
+    turn.say(text)
+    message = {"role": "assistant", "content": text, "interaction_id": turn.interaction_id}
+    return {"messages": [message], "stop": True}
+
+
+def _after_agent(state: AgentState) -> str:
+    last = (state.get("messages") or [{}])[-1]
+    return "tools" if last.get("tool_calls") and not state.get("stop") else END
+
+
+def _after_tools(state: AgentState) -> str:
+    return END if state.get("stop") else "agent"
+
+
+def _config(thread_id: str) -> Any:
+    return {"configurable": {"thread_id": thread_id}}
+
+
+def _clip(text: str) -> str:
+    if len(text) <= MAX_CONTENT_CHARS:
+        return text
+    return text[: MAX_CONTENT_CHARS - 20] + " ...(truncated)"
+
+
+def _to_chat(message: Message) -> ChatMessage:
+    calls = tuple(
+        ToolCall(c["id"], c["name"], dict(c.get("arguments") or {}))
+        for c in message.get("tool_calls") or ()
+    )
+    return ChatMessage(
+        role=message["role"],
+        content=message.get("content") or "",
+        tool_calls=calls,
+        tool_call_id=message.get("tool_call_id"),
+        name=message.get("name"),
+    )
+
+
+def repair_history(messages: Sequence[Message]) -> list[Message]:
+    """A conversation every provider accepts, whatever cut it short.
+
+    - a tool call without a result gets an "interrupted" result right after its message;
+    - a tool result without its call, and an assistant message with neither text nor calls,
+      are dropped;
+    - the history starts with a user message, and consecutive user messages (a turn that
+      never got its answer) are merged into one.
+    """
+    repaired: list[Message] = []
+    open_calls: dict[str, str] = {}
+
+    def close_open_calls() -> None:
+        for call_id, name in open_calls.items():
+            repaired.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": call_id,
+                    "name": name,
+                    "content": _INTERRUPTED_RESULT,
+                }
+            )
+        open_calls.clear()
+
+    for message in messages:
+        role = message.get("role")
+        if role == "tool":
+            if message.get("tool_call_id") in open_calls:
+                open_calls.pop(message["tool_call_id"])
+                repaired.append(message)
+            continue
+        close_open_calls()
+        if role == "assistant":
+            if not repaired or not (message.get("content") or message.get("tool_calls")):
+                continue
+            repaired.append(message)
+            open_calls.update((c["id"], c["name"]) for c in message.get("tool_calls") or ())
+        elif role == "user":
+            if repaired and repaired[-1].get("role") == "user":
+                previous = repaired.pop()
+                message = {**message, "content": f"{previous['content']}\n{message['content']}"}
+            repaired.append(message)
+    close_open_calls()
+    return repaired

@@ -1,0 +1,324 @@
+"""The agent graph and turn runner on the real StateStore adapters, with a scripted model.
+
+Tools come from a registry with the real transfer tools plus a few test tools (one that
+stalls, two that only finish together), so budgets and parallelism are observable.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import pytest
+from convonet.agent import usage
+from convonet.agent.checkpointer import CheckpointTooLarge, StateStoreCheckpointer
+from convonet.agent.graph import (
+    ERROR_APOLOGY,
+    TIMEOUT_APOLOGY,
+    Agent,
+    repair_history,
+)
+from convonet.agent.turn import TurnRequest, TurnRunner, thread_id
+from convonet.llm.base import ChatMessage, ProviderError, ToolCall
+from convonet.llm.scripted import ScriptedChatModel, ScriptedResponse, call_tool, say
+from convonet.state import StateStore
+from convonet.state.local import LocalStateStore
+from convonet.tools import ToolRegistry
+from convonet.tools import transfer as transfer_tools
+from pydantic import BaseModel, ConfigDict
+
+pytestmark = pytest.mark.usefixtures("use_local_state", "clock")
+
+
+class NoArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScriptTools:
+    """A stalling tool and a pair that rendezvous (they only finish if run in parallel)."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.barrier = threading.Barrier(2, timeout=5)
+
+    def registry(self) -> ToolRegistry:
+        registry = ToolRegistry()
+        transfer_tools.register(registry)
+        registry.tool("stall", "Waits.", NoArgs, domain="knowledge", side_effects=False)(
+            lambda _ctx, _args: self.release.wait(10)
+        )
+        for name in ("left", "right"):
+            registry.tool(name, "Meets.", NoArgs, domain="knowledge", side_effects=False)(
+                lambda _ctx, _args, name=name: {"side": name, "met": self.barrier.wait() >= 0}
+            )
+        return registry
+
+
+@pytest.fixture
+def tools() -> Iterator[ScriptTools]:
+    test_tools = ScriptTools()
+    yield test_tools
+    test_tools.release.set()
+
+
+def make_runner(
+    model: ScriptedChatModel, registry: ToolRegistry, store: StateStore | None = None
+) -> TurnRunner:
+    agent = Agent(StateStoreCheckpointer(store), registry)
+    return TurnRunner(agent, models=lambda _requested, _user: ("scripted", model))
+
+
+def turn(prompt: str, session: str = "s1", user: str = "u1", **extra: Any) -> TurnRequest:
+    return TurnRequest(user_id=user, session_id=session, prompt=prompt, provider="x", **extra)
+
+
+def events(runner: TurnRunner, request: TurnRequest) -> list[tuple[str, dict[str, Any]]]:
+    return list(runner.stream_sync(request))
+
+
+def test_two_graph_instances_continue_one_thread_on_firestore(
+    firestore_store_factory: Callable[[str], StateStore], tools: ScriptTools
+) -> None:
+    namespace = f"t{uuid.uuid4().hex[:12]}"
+    first = make_runner(
+        ScriptedChatModel([say("Hanok has a table at seven. Shall I book it?")]),
+        tools.registry(),
+        firestore_store_factory(namespace),
+    )
+    answer = first.run_sync(turn("book a table for two tonight"))
+    assert answer["agent"] == "restaurant"
+
+    second_model = ScriptedChatModel([say("Booked for six instead.")])
+    second = make_runner(second_model, tools.registry(), firestore_store_factory(namespace))
+    follow_up = second.run_sync(turn("actually make it six people"))
+
+    assert follow_up["agent"] == "restaurant"  # the sticky domain came from the checkpoint
+    seen = [(m.role, m.content) for m in second_model.calls[0].messages]
+    assert seen == [
+        ("user", "book a table for two tonight"),
+        ("assistant", "Hanok has a table at seven. Shall I book it?"),
+        ("user", "actually make it six people"),
+    ]
+
+
+def test_sessions_and_users_have_their_own_threads(tools: ScriptTools) -> None:
+    model = ScriptedChatModel([say("One."), say("Two."), say("Three.")])
+    runner = make_runner(model, tools.registry())
+    runner.run_sync(turn("hello", session="a"))
+    runner.run_sync(turn("hello again", session="b"))
+    runner.run_sync(turn("hi", session="a", user="u2"))
+    assert [len(call.messages) for call in model.calls] == [1, 1, 1]
+    assert thread_id(None, "a") != thread_id(None, "a")
+
+
+def test_stream_order_and_transfer(tools: ScriptTools) -> None:
+    model = ScriptedChatModel(
+        [
+            call_tool("transfer_to_agent", {"department": "support", "reason": "asked"}, "t1"),
+            say("Connecting you now. Please hold."),
+        ]
+    )
+    stream = events(make_runner(model, tools.registry()), turn("transfer me to a human"))
+    names = [name for name, _ in stream]
+    assert names == ["tool_call", "tool_result", "delta", "delta", "final"]
+    final = stream[-1][1]
+    assert final["transfer"] == {"department": "support", "extension": "2001", "reason": "asked"}
+    assert final["agent"] == "transfer"
+    assert final["response"] == "Connecting you now. Please hold."
+    assert final["tool_calls"][0]["status"] == "success"
+    assert {"route_ms", "tools_ms", "llm_first_token_ms", "total_ms"} <= set(final["timings"])
+
+
+def test_prompt_carries_date_and_restaurant_time_zone(tools: ScriptTools) -> None:
+    model = ScriptedChatModel([say("Hi.")])
+    make_runner(model, tools.registry()).run_sync(turn("hello"))
+    system = model.calls[0].system
+    # The fake clock is 2026-01-05 17:00 UTC: 09:00 in Los Angeles.
+    assert "2026-01-05" in system and "09:00" in system and "America/Los_Angeles" in system
+
+
+def test_stalling_model_gets_an_apology_and_transfer_offer(configure, tools: ScriptTools) -> None:  # type: ignore[no-untyped-def]
+    configure(AGENT_TIMEOUT_S=0.3)
+    model = ScriptedChatModel([say("Too late.")], latency_s=30)
+    final = events(make_runner(model, tools.registry()), turn("hello"))[-1][1]
+    assert final["response"] == TIMEOUT_APOLOGY
+    assert final["status"] == "timeout"
+    assert "transfer" in final["response"] and "Error" not in final["response"]
+
+
+def test_stalling_tool_gets_an_apology(configure, tools: ScriptTools) -> None:  # type: ignore[no-untyped-def]
+    configure(TOOL_TIMEOUT_S=0.2)
+    model = ScriptedChatModel([call_tool("stall", {}, "s1"), say("never said")])
+    runner = make_runner(model, tools.registry())
+    final = runner.run_sync(turn("look it up in the knowledge base"))
+    assert final["response"] == TIMEOUT_APOLOGY
+    assert final["tool_calls"][0]["status"] == "timeout"
+    assert len(model.calls) == 1  # the budget is spent: no second model call
+    # The stored conversation is whole: the timed-out call has its result, then the apology.
+    stored = _run(runner.agent.messages("u1:s1"))
+    assert [m["role"] for m in stored] == ["user", "assistant", "tool", "assistant"]
+    assert '"timeout"' in stored[2]["content"]
+
+
+def test_provider_failure_is_spoken_as_an_apology(tools: ScriptTools) -> None:
+    def fail(_messages: Sequence[ChatMessage]) -> ScriptedResponse:
+        raise ProviderError("scripted", "503 from upstream")
+
+    final = make_runner(ScriptedChatModel([fail]), tools.registry()).run_sync(turn("hello"))
+    assert final["response"] == ERROR_APOLOGY
+    assert final["status"] == "failed"
+
+
+def test_tool_calls_of_one_response_run_in_parallel(tools: ScriptTools) -> None:
+    both = ScriptedResponse(tool_calls=(ToolCall("l1", "left", {}), ToolCall("r1", "right", {})))
+    model = ScriptedChatModel([both, say("Both done.")])
+    final = make_runner(model, tools.registry()).run_sync(turn("search the knowledge base"))
+    assert [c["result"] for c in final["tool_calls"]] in (
+        [{"side": "left", "met": True}, {"side": "right", "met": True}],
+        [{"side": "right", "met": True}, {"side": "left", "met": True}],
+    )
+    assert final["response"] == "Both done."
+
+
+def test_tool_rounds_are_bounded(configure, tools: ScriptTools) -> None:  # type: ignore[no-untyped-def]
+    configure(AGENT_MAX_TOOL_ROUNDS=1)
+    model = ScriptedChatModel(
+        [call_tool("get_available_departments", {}, "d1"), say("Support and sales.")]
+    )
+    make_runner(model, tools.registry()).run_sync(turn("talk to a person"))
+    assert model.calls[0].tools and model.calls[1].tools == ()
+
+
+def test_corrupted_history_is_repaired_not_fatal(tools: ScriptTools) -> None:
+    model = ScriptedChatModel([say("Hello."), say("Back on track.")])
+    runner = make_runner(model, tools.registry())
+    runner.run_sync(turn("hello"))
+    corrupted = [
+        {"role": "user", "content": "hello"},
+        {"role": "assistant", "content": "", "tool_calls": [{"id": "x1", "name": "stall"}]},
+        {"role": "tool", "tool_call_id": "ghost", "name": "stall", "content": "{}"},
+        {"role": "user", "content": "are you there"},
+    ]
+    _run(runner.agent.replace_messages("u1:s1", corrupted))
+    final = runner.run_sync(turn("hello?"))
+    assert final["response"] == "Back on track."
+    sent = model.calls[1].messages
+    assert [m.role for m in sent] == ["user", "assistant", "tool", "user"]
+    assert sent[2].tool_call_id == "x1" and "interrupted" in sent[2].content
+    assert sent[3].content == "are you there\nhello?"
+
+
+def test_repair_history_cases() -> None:
+    assert repair_history([{"role": "assistant", "content": "orphan start"}]) == []
+    calls = [{"id": "a", "name": "t"}, {"id": "b", "name": "t"}]
+    repaired = repair_history(
+        [
+            {"role": "user", "content": "q"},
+            {"role": "assistant", "content": "", "tool_calls": calls},
+            {"role": "tool", "tool_call_id": "b", "name": "t", "content": "ok"},
+        ]
+    )
+    assert [(m["role"], m.get("tool_call_id")) for m in repaired] == [
+        ("user", None),
+        ("assistant", None),
+        ("tool", "b"),
+        ("tool", "a"),
+    ]
+
+
+def test_model_breaks_a_routing_tie(tools: ScriptTools) -> None:
+    model = ScriptedChatModel([say("healthcare"), say("Let me check your claims.")])
+    final = make_runner(model, tools.registry()).run_sync(
+        turn("I need to schedule a meeting about my claims")
+    )
+    assert final["agent"] == "healthcare"
+    assert "healthcare" in model.calls[0].system and model.calls[0].tools == ()
+
+
+def test_monthly_token_limit_is_spoken_without_calling_the_model(
+    configure,
+    tools: ScriptTools,  # type: ignore[no-untyped-def]
+) -> None:
+    configure(AGENT_MONTHLY_TOKEN_LIMIT=20)
+    model = ScriptedChatModel([say("One.", input_tokens=10, output_tokens=5)], cycle=True)
+    runner = make_runner(model, tools.registry())
+    runner.run_sync(turn("hello"))
+    runner.run_sync(turn("hello"))
+    assert usage.tokens_this_month("u1") == 30
+    limited = runner.run_sync(turn("hello"))
+    assert limited["response"] == usage.LIMIT_MESSAGE
+    assert len(model.calls) == 2
+
+
+def test_usage_is_counted_per_user_and_provider(
+    use_local_state: LocalStateStore, tools: ScriptTools
+) -> None:
+    model = ScriptedChatModel([say("Hi.", input_tokens=7, output_tokens=3)])
+    make_runner(model, tools.registry()).run_sync(turn("hello"))
+    doc = use_local_state.get(usage.COLLECTION, f"{usage.month_bucket()}|u1|scripted")
+    assert doc is not None and (doc["input_tokens"], doc["output_tokens"]) == (7, 3)
+
+
+def test_checkpoint_is_written_after_the_first_sentence(tmp_path, tools: ScriptTools) -> None:  # type: ignore[no-untyped-def]
+    log: list[str] = []
+
+    class RecordingStore(LocalStateStore):
+        def set(self, collection: str, key: str, data: dict[str, Any], **kw: Any) -> None:
+            if collection == "agent_checkpoints":
+                log.append("checkpoint")
+            super().set(collection, key, data, **kw)
+
+    store = RecordingStore(tmp_path / "recording.db")
+    model = ScriptedChatModel([say("First sentence. Second sentence.")])
+    for name, _ in make_runner(model, tools.registry(), store).stream_sync(turn("hello")):
+        log.append(name)
+    assert log.index("delta") < log.index("checkpoint") < log.index("final")
+
+
+def test_reset_thread_starts_over(tools: ScriptTools) -> None:
+    model = ScriptedChatModel([say("One."), say("Fresh.")])
+    runner = make_runner(model, tools.registry())
+    runner.run_sync(turn("hello"))
+    runner.run_sync(turn("hello", reset_thread=True))
+    assert len(model.calls[1].messages) == 1
+
+
+@pytest.mark.parametrize(
+    "adapter", ["local", pytest.param("firestore", marks=pytest.mark.firestore)]
+)
+def test_checkpointer_keeps_the_newest_checkpoints_per_thread(
+    adapter: str, request: pytest.FixtureRequest, tools: ScriptTools
+) -> None:
+    factory = request.getfixturevalue(f"{adapter}_store_factory")
+    store = factory(f"t{uuid.uuid4().hex[:12]}")
+    model = ScriptedChatModel([say("Ok.")], cycle=True)
+    runner = make_runner(model, tools.registry(), store)
+    for _ in range(5):
+        runner.run_sync(turn("hello"))
+    saver = runner.agent.checkpointer
+    config = {"configurable": {"thread_id": "u1:s1"}}
+    history = list(saver.list(config))
+    assert len(history) == 3
+    latest = saver.get_tuple(config)
+    assert latest is not None and latest.config == history[0].config
+    assert len(latest.checkpoint["channel_values"]["messages"]) == 10
+    saver.delete_thread("u1:s1")
+    assert saver.get_tuple(config) is None
+
+
+def test_checkpoints_larger_than_a_document_are_refused(tools: ScriptTools) -> None:
+    saver = StateStoreCheckpointer()
+    from langgraph.checkpoint.base import empty_checkpoint
+
+    checkpoint = empty_checkpoint()
+    checkpoint["channel_values"] = {"messages": [{"content": "x" * 1_100_000}]}
+    with pytest.raises(CheckpointTooLarge):
+        saver.put({"configurable": {"thread_id": "t", "checkpoint_ns": ""}}, checkpoint, {}, {})
+
+
+def _run(coro: Any) -> Any:
+    from convonet.agent.turn import _loop
+
+    return _loop().run_until_complete(coro)
