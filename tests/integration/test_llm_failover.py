@@ -147,3 +147,16 @@ def test_budget_spent_on_a_stall_leaves_no_attempt_for_the_rest(llm_server: Loop
 
     assert [str(f) for f in info.value.failures] == ["anthropic: timed out"]
     assert llm_server.paths() == [ANTHROPIC_PATH]
+
+
+def test_barge_in_closes_the_attempt_without_failing_over(llm_server: LoopbackLLM) -> None:
+    llm_server.answer(ANTHROPIC_PATH, Replay("anthropic_answer.sse"))
+
+    async def _first_words() -> Any:
+        stream = failover(llm_server).stream([QUESTION], TOOLS, timeout_s=10.0)
+        first = await anext(stream)
+        await stream.aclose()  # type: ignore[attr-defined]
+        return first
+
+    assert asyncio.run(_first_words()) == TextDelta("Done.")
+    assert llm_server.paths() == [ANTHROPIC_PATH]

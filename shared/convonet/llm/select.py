@@ -18,6 +18,7 @@ import asyncio
 import importlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -190,12 +191,13 @@ class FailoverChatModel:
             is_last = index == len(self.models) - 1
             start_by = deadline if is_last else loop.time() + min(self.attempt_timeout_s, remaining)
             relay = _Relay(model, start_by, deadline)
+            stream = model.stream(
+                messages, tools, system=system, max_tokens=max_tokens, timeout_s=remaining
+            )
             try:
-                stream = model.stream(
-                    messages, tools, system=system, max_tokens=max_tokens, timeout_s=remaining
-                )
-                async for event in relay.events(stream):
-                    yield event
+                async with aclosing(relay.events(stream)) as events:
+                    async for event in events:
+                        yield event
                 return
             except ProviderError as exc:
                 if relay.spoke:
@@ -215,7 +217,7 @@ class _Relay:
         self.started = False
         self.spoke = False
 
-    async def events(self, stream: AsyncIterator[ChatEvent]) -> AsyncIterator[ChatEvent]:
+    async def events(self, stream: AsyncIterator[ChatEvent]) -> AsyncGenerator[ChatEvent, None]:
         held: list[ToolCallRequested] = []
         try:
             while (event := await self._next(stream)) is not None:
