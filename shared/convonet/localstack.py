@@ -48,11 +48,17 @@ class PrefixDispatcher:
 
 
 def http_function_app(spec: FunctionSpec) -> ASGIApp:
+    """The function as functions-framework builds it: Flask (wrapped for ASGI) or, for an
+    `@functions_framework.aio` function, already ASGI."""
+    import flask
     import functions_framework
     from a2wsgi import WSGIMiddleware
 
-    flask_app = functions_framework.create_app(target=spec.entry_point, source=str(spec.source))
-    return WSGIMiddleware(flask_app, workers=WSGI_WORKERS)  # type: ignore[return-value]
+    app = functions_framework.create_app(target=spec.entry_point, source=str(spec.source))
+    if isinstance(app, flask.Flask):
+        return WSGIMiddleware(app, workers=WSGI_WORKERS)  # type: ignore[return-value]
+    asgi_app: ASGIApp = app
+    return asgi_app
 
 
 def voice_gateway_app() -> ASGIApp:
