@@ -56,7 +56,7 @@ def http_function_app(spec: FunctionSpec) -> ASGIApp:
 
     app = functions_framework.create_app(target=spec.entry_point, source=str(spec.source))
     if isinstance(app, flask.Flask):
-        return WSGIMiddleware(app, workers=WSGI_WORKERS)  # type: ignore[return-value]
+        return WSGIMiddleware(app, workers=WSGI_WORKERS)  # type: ignore[arg-type,return-value]
     asgi_app: ASGIApp = app
     return asgi_app
 
