@@ -562,7 +562,7 @@ def list_applications(req: ApiRequest) -> dict[str, Any]:
 )
 def create_application(req: ApiRequest) -> dict[str, Any]:
     """Start a mortgage application."""
-    fields = req.body.model_dump(exclude_unset=True)
+    fields = _application_fields(req.body)
     return _as_user(req, lambda s, u: mortgage.create_application(s, u, **fields))
 
 
@@ -581,7 +581,7 @@ def get_application(req: ApiRequest) -> dict[str, Any]:
 )
 def update_application(req: ApiRequest) -> dict[str, Any]:
     """Change an application's details, or withdraw it with status=cancelled."""
-    application_id, fields = _application_id(req), req.body.model_dump(exclude_unset=True)
+    application_id, fields = _application_id(req), _application_fields(req.body)
     return _as_user(req, lambda s, u: mortgage.update_application(s, u, application_id, **fields))
 
 
@@ -590,6 +590,14 @@ def delete_application(req: ApiRequest) -> None:
     """Delete an application."""
     application_id = _application_id(req)
     _as_user(req, lambda s, u: mortgage.delete_application(s, u, application_id))
+
+
+def _application_fields(body: mortgage.ApplicationFields) -> dict[str, Any]:
+    """The fields the client set; a null status means no change (a status cannot be cleared)."""
+    fields = body.model_dump(exclude_unset=True)
+    if "status" in fields and fields["status"] is None:
+        del fields["status"]
+    return fields
 
 
 def _application_id(req: ApiRequest) -> str:

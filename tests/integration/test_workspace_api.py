@@ -196,6 +196,11 @@ def test_mortgage_application_routes(client: FlaskClient, ana: WorkspaceUser) ->
         client, ana, "/mortgage/applications", {"annual_income_cents": 12_000_000}
     )
     url = f"{API}/mortgage/applications/{application['id']}"
+    no_status = client.post(
+        f"{API}/mortgage/applications", json={"status": None}, headers=ana.headers
+    )
+    assert no_status.status_code == 201 and no_status.get_json()["status"] == "draft"
+    assert client.patch(url, json={"status": None}, headers=ana.headers).status_code == 422
     patched = client.patch(url, json={"credit_score": 760}, headers=ana.headers)
     assert patched.status_code == 200 and patched.get_json()["credit_score"] == 760
     detail = client.get(url, headers=ana.headers).get_json()
