@@ -11,6 +11,7 @@ module "convonet" {
   gateway_image_tag   = var.gateway_image_tag
   settings            = merge({ LOG_LEVEL = "DEBUG" }, var.settings)
   omitted_secrets     = var.omitted_secrets
+  integrations        = var.integrations
   notification_emails = var.notification_emails
   deletion_protection = false
 

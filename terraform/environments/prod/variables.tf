@@ -31,6 +31,16 @@ variable "settings" {
   default     = {}
 }
 
+variable "integrations" {
+  description = "SuiteCRM and Google Calendar OAuth client settings; empty keeps the embedded adapters."
+  type = object({
+    suitecrm_url           = optional(string, "")
+    suitecrm_client_id     = optional(string, "")
+    google_oauth_client_id = optional(string, "")
+  })
+  default = {}
+}
+
 variable "omitted_secrets" {
   description = "Optional provider secrets you do not use (left unwired, so they need no value)."
   type        = list(string)

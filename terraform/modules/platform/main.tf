@@ -22,6 +22,10 @@ locals {
       DB_IAM_AUTH        = tostring(var.db_iam_auth)
       PUBLIC_BASE_URL    = local.public_base_url
       AGENT_URL          = "${local.public_base_url}/agent"
+      # Optional integrations: empty means the embedded adapter (local CRM / calendar records).
+      SUITECRM_URL           = var.integrations.suitecrm_url
+      SUITECRM_CLIENT_ID     = var.integrations.suitecrm_client_id
+      GOOGLE_OAUTH_CLIENT_ID = var.integrations.google_oauth_client_id
     },
     var.settings,
   )

@@ -44,6 +44,17 @@ variable "settings" {
   nullable    = false
 }
 
+variable "integrations" {
+  description = "Third-party systems the tools sync with; empty keeps the embedded adapter (records marked not synced)."
+  type = object({
+    suitecrm_url           = optional(string, "")
+    suitecrm_client_id     = optional(string, "")
+    google_oauth_client_id = optional(string, "")
+  })
+  default  = {}
+  nullable = false
+}
+
 variable "omitted_secrets" {
   description = "Optional secrets not wired at all (a provider you do not use); the code then falls back to its offline engine."
   type        = list(string)
