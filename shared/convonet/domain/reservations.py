@@ -228,14 +228,14 @@ def get_restaurant(session: Session, restaurant_id: str = HANOK_ID) -> Restauran
     return restaurant
 
 
-def list_menu(
-    session: Session, restaurant_id: str = HANOK_ID, *, include_inactive: bool = False
-) -> list[MenuItemView]:
+def list_menu(session: Session, restaurant_id: str = HANOK_ID) -> list[MenuItemView]:
+    """The dishes on offer now, in menu order."""
     get_restaurant(session, restaurant_id)
-    stmt = select(MenuItem).where(MenuItem.restaurant_id == restaurant_id)
-    if not include_inactive:
-        stmt = stmt.where(MenuItem.active.is_(True))
-    items = session.scalars(stmt.order_by(MenuItem.sort_order, MenuItem.id))
+    items = session.scalars(
+        select(MenuItem)
+        .where(MenuItem.restaurant_id == restaurant_id, MenuItem.active.is_(True))
+        .order_by(MenuItem.sort_order, MenuItem.id)
+    )
     return [menu_item_view(item) for item in items]
 
 
