@@ -115,3 +115,20 @@ def test_cancelled_application_is_closed(users: tuple[str, str]) -> None:
             mortgage.update_application(session, alice, app_id, credit_score=700)
         with pytest.raises(Invalid, match="at least one"):
             mortgage.update_application(session, alice, app_id)
+
+
+def test_null_status_means_no_change_and_bad_ids_are_not_found(users: tuple[str, str]) -> None:
+    owner, _ = users
+    with session_scope() as session:
+        created = mortgage.create_application(session, owner, status=None, credit_score=700)
+        updated = mortgage.update_application(
+            session, owner, created["id"], status=None, credit_score=710
+        )
+        assert updated["status"] == created["status"]
+        for bad_id in ("not-a-uuid", "x\x00y", "9" * 300):
+            with pytest.raises(NotFound):
+                mortgage.get_application(session, owner, bad_id)
+        with pytest.raises(Invalid):
+            mortgage.update_application(
+                session, owner, created["id"], property_address="1 Main\x00St"
+            )

@@ -8,6 +8,7 @@ beside a formatted string, times ISO 8601, so tools and HTTP routes can return t
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Literal
@@ -97,7 +98,9 @@ class ApplicationFields(BaseModel):
     employment_status: EmploymentStatus | None = None
     loan_type: LoanType | None = None
     loan_term_years: LoanTerm | None = None
-    property_address: str | None = Field(default=None, min_length=1, max_length=500)
+    property_address: str | None = Field(
+        default=None, min_length=1, max_length=500, pattern=r"^[^\x00]*$"
+    )
     status: Literal["cancelled"] | None = None
 
 
@@ -208,6 +211,8 @@ def owned_application(
     session: Session, user_id: str, application_id: str | None
 ) -> MortgageApplication:
     """The caller's application by id, or their latest one when no id is given."""
+    if application_id is not None and not _is_uuid(application_id):
+        raise NotFound(UNKNOWN_APPLICATION, code="application_not_found")
     query = select(MortgageApplication).where(MortgageApplication.owner_id == user_id)
     if application_id is None:
         query = query.order_by(MortgageApplication.created_at.desc(), MortgageApplication.id)
@@ -388,6 +393,14 @@ def application_summary(application: MortgageApplication) -> dict[str, Any]:
     }
 
 
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _validated(fields: dict[str, Any]) -> dict[str, Any]:
     try:
         parsed = ApplicationFields.model_validate(fields)
@@ -395,7 +408,10 @@ def _validated(fields: dict[str, Any]) -> dict[str, Any]:
         first = exc.errors(include_input=False, include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"]) or "fields"
         raise Invalid(f"{where}: {first['msg']}", code="invalid_field") from exc
-    return parsed.model_dump(exclude_unset=True)
+    values = parsed.model_dump(exclude_unset=True)
+    if values.get("status") is None:
+        values.pop("status", None)
+    return values
 
 
 def _open_application(
