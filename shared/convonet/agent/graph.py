@@ -192,7 +192,9 @@ class Agent:
         turn.domain, turn.route_reason = domain, decision.reason
         update: AgentState = {"domain": domain, "rounds": 0, "stop": False}
         repaired = repair_history(messages)
-        if repaired != messages:
+        if len(repaired) != len(messages) or any(
+            a is not b for a, b in zip(repaired, messages, strict=True)
+        ):
             update["messages"] = {"replace": repaired}  # type: ignore[typeddict-item]
         turn.timings["route_ms"] = (time.perf_counter() - started) * 1000
         return update
@@ -349,12 +351,13 @@ def _apology(
     return {"messages": [message], "stop": True}
 
 
-def _after_agent(state: AgentState) -> str:
+async def _after_agent(state: AgentState) -> str:
+    """Async, like every node and edge here: LangGraph runs sync callables on a thread pool."""
     last = (state.get("messages") or [{}])[-1]
     return "tools" if last.get("tool_calls") and not state.get("stop") else END
 
 
-def _after_tools(state: AgentState) -> str:
+async def _after_tools(state: AgentState) -> str:
     return END if state.get("stop") else "agent"
 
 

@@ -4,10 +4,11 @@ voice gateway.
 A turn: pick the model (request, else the user's setting, else LLM_PROVIDER, with failover),
 refuse politely when the user is over the monthly token limit, run the graph on the
 conversation's thread (thread id = user id + session id; a turn without a user never shares a
-thread), stream `delta`, `tool_call` and `tool_result` events as they happen, then wait for the
-write-behind checkpoint, count the tokens, publish the `agent-interactions` event and end with
-`final`. A Sentry transaction with spans for routing, each model call and each tool wraps it
-when SENTRY_DSN is set.
+thread), stream `delta`, `tool_call` and `tool_result` events as they happen, wait for the
+write-behind checkpoint and end with `final`; the bookkeeping that need not delay the answer
+(token counters, the `agent-interactions` event) runs right after `final` is handed over, even
+when the consumer stops there. A Sentry transaction with spans for routing, each model call
+and each tool wraps the turn when SENTRY_DSN is set.
 """
 
 from __future__ import annotations
@@ -103,8 +104,10 @@ class TurnRunner:
             await task
             await self._flush(thread, turn)
             body = self._answer(request, provider, model, turn)
-            self._account(request, provider, model, turn, body)
-        yield "final", body
+            try:
+                yield "final", body
+            finally:
+                self._account(request, provider, model, turn, body)
 
     async def heard(
         self, user_id: str, session_id: str, interaction_id: str, heard_text: str

@@ -52,7 +52,7 @@ class InteractionFilter:
         if self.since is not None:
             where.append(("occurred_at", ">=", self.since))
         if self.until is not None:
-            where.append(("occurred_at", "<", self.until))
+            where.append(("occurred_at", "<=", self.until))
         return where
 
 
