@@ -100,6 +100,21 @@ class Settings(BaseSettings):
     agent_thread_ttl_s: float = 7 * 24 * 3600
     restaurant_timezone: str = "America/Los_Angeles"
 
+    # Voice gateway (browser /webrtc/ws and Twilio /twilio/media)
+    voice_max_message_bytes: int = 256 * 1024
+    voice_max_utterance_s: float = 30.0
+    voice_max_messages_per_s: int = 100
+    voice_max_protocol_errors: int = 20
+    voice_idle_timeout_s: float = 120.0
+    voice_still_there_s: float = 30.0
+    voice_silence_hangup_s: float = 90.0
+    voice_tick_s: float = 1.0
+    voice_barge_in_min_words: int = 2
+    voice_resume_ttl_s: float = 300.0
+    voice_session_ttl_s: float = 3600.0
+    voice_drain_timeout_s: float = 8.0
+    media_stream_token_ttl_s: int = 120
+
     # Agent monitor
     monitor_retention_s: float = 7 * 24 * 3600
     monitor_counter_shards: int = 8
