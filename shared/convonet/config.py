@@ -100,6 +100,19 @@ class Settings(BaseSettings):
     agent_thread_ttl_s: float = 7 * 24 * 3600
     restaurant_timezone: str = "America/Los_Angeles"
 
+    # Phone: Twilio webhooks, transfers to humans, SMS and reminder calls
+    twilio_mode: Literal["gather", "stream"] = "gather"
+    twilio_account_sid: str | None = None
+    twilio_from_number: str | None = None
+    twilio_api_base_url: str | None = None
+    twilio_api_timeout_s: float = 10.0
+    call_retention_days: int = 90
+    call_recording: bool = False
+    transfer_context_ttl_s: float = 3600.0
+    transfer_dial_timeout_s: int = 30
+    callback_request_ttl_s: float = 7 * 24 * 3600
+    reservation_reminder_hour: int = 10
+
     # Voice gateway (browser /webrtc/ws and Twilio /twilio/media)
     voice_max_message_bytes: int = 256 * 1024
     voice_max_utterance_s: float = 30.0
