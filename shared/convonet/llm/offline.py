@@ -53,7 +53,10 @@ _MAX_FOLLOW_UPS = 4
 _GREETING = re.compile(r"^(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|howdy)\b")
 _THANKS = re.compile(r"\b(?:thanks|thank you|thx|cheers|appreciate it)\b")
 _GOODBYE = re.compile(r"\b(?:bye|goodbye|good night|that's all|that is all|nothing else|see you)\b")
-_HELP = re.compile(r"\b(?:help|what can you do|what do you do)\b")
+_HELP = re.compile(
+    r"^(?:(?:can you )?help(?: me)?|what can you do|what do you do|what can you help "
+    r"(?:me )?with|how can you help(?: me)?)(?: please)?$"
+)
 
 # What each tool lets the assistant offer, for "what can you do".
 _CAPABILITIES = (
@@ -133,6 +136,8 @@ def _after_user(
     messages: Sequence[ChatMessage], specs: dict[str, ToolSpec], now: datetime
 ) -> Reply:
     text = normalise(messages[-1].content)
+    if _HELP.search(text):
+        return Reply(_capabilities(specs))
     plan, pending = _plan_at(messages, len(messages) - 1, now, frozenset(specs), _MAX_FOLLOW_UPS)
     if plan is None and pending and intents.is_decline(text):
         return Reply("Okay, I won't go ahead with that. Anything else?")
@@ -205,8 +210,6 @@ def _call_id(messages: Sequence[ChatMessage], tool: str, arguments: dict[str, An
 
 
 def _small_talk(text: str, specs: dict[str, ToolSpec]) -> str:
-    if _HELP.search(text):
-        return _capabilities(specs)
     if _THANKS.search(text):
         return "You're welcome! Anything else?"
     if _GOODBYE.search(text):

@@ -423,7 +423,7 @@ _PHONE_RUN = re.compile(r"\+?\(?\d[\d\s().-]{5,22}\d")
 def parse_phone(text: str) -> str | None:
     """The first phone number (US by default) as E.164: '415 555 0100' -> '+14155550100'.
     Spoken digits work once normalised ("four one five ..." -> "4 1 5 ..."), "oh" too."""
-    spoken = re.sub(r"(?<=\d) oh\b|\boh (?=\d)", " 0", text)
+    spoken = _oh_as_zero(text)
     for m in _PHONE_RUN.finditer(spoken):
         raw = m.group(0)
         digits = re.sub(r"\D", "", raw)
@@ -434,6 +434,16 @@ def parse_phone(text: str) -> str | None:
             except InvalidPhoneNumber:
                 continue
     return None
+
+
+def _oh_as_zero(text: str) -> str:
+    """ "five oh one" -> "5 0 1": "oh" is a zero next to a digit."""
+    tokens = text.split()
+    for i, word in enumerate(tokens):
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if word == "oh" and ((i and tokens[i - 1].isdigit()) or after.isdigit()):
+            tokens[i] = "0"
+    return " ".join(tokens)
 
 
 def _us_candidates(digits: str) -> list[str]:

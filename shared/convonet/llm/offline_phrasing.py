@@ -525,7 +525,9 @@ def _availability(a: Mapping[str, Any], r: Result, s: Speech) -> str:
     listed = [s.clock(t) for t in times[:4]]
     spoken = ", ".join(listed[:-1]) + " or " + listed[-1] if len(listed) > 1 else listed[0]
     party = a.get("party_size")
-    return f"{day.capitalize()} I have a table for {party} at {spoken}. Which would you like?"
+    return (
+        f"{day[0].upper()}{day[1:]} I have a table for {party} at {spoken}. Which would you like?"
+    )
 
 
 _PHRASERS: Mapping[str, Phraser] = {
