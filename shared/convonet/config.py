@@ -23,6 +23,7 @@ DEV_SERVICE_TOKEN_SECRET = "dev-only-service-secret-not-for-production"  # noqa:
 DEV_PIN_HASH_SECRET = "dev-only-pin-hash-secret-not-for-production"  # noqa: S105
 DEV_TWILIO_AUTH_TOKEN = "dev-only-twilio-auth-token"  # noqa: S105
 DEV_CALENDAR_TOKEN_KEY = "dev-only-calendar-token-key-not-for-production"  # noqa: S105
+DEV_SIP_SECRET = "dev-only-sip-secret-not-for-production"  # noqa: S105
 
 _DEV_DEFAULT_SECRETS = {
     "jwt_secret": DEV_JWT_SECRET,
@@ -127,6 +128,15 @@ class Settings(BaseSettings):
     voice_session_ttl_s: float = 3600.0
     voice_drain_timeout_s: float = 8.0
     media_stream_token_ttl_s: int = 120
+
+    # Call center (softphone credentials follow the TURN REST scheme; see callcenter/credentials)
+    sip_ws_url: str = "wss://pbx.convonet.local:7443"
+    sip_secret: SecretStr = SecretStr(DEV_SIP_SECRET)
+    sip_credential_ttl_s: int = 12 * 3600
+    turn_urls: list[str] = Field(default_factory=list)
+    turn_secret: SecretStr | None = None
+    turn_credential_ttl_s: int = 12 * 3600
+    call_center_retention_s: float = 30 * 24 * 3600
 
     # Agent monitor
     monitor_retention_s: float = 7 * 24 * 3600
