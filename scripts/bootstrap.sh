@@ -43,3 +43,16 @@ if [ -f package.json ]; then
     touch "$nstamp"
   fi
 fi
+
+# Browser libraries for web/ (JsSIP), bundled from node_modules into web/vendor/ (git-ignored).
+if [ -f package.json ]; then "$VENV/bin/python" scripts/build_web.py vendor >/dev/null; fi
+
+# Debian's Chromium for the Playwright browser tests (Playwright never downloads a browser).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && need apt-get; then
+    echo "bootstrap: installing chromium (apt)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "bootstrap: browser tests need Debian's chromium: sudo apt-get install -y chromium" >&2
+  fi
+fi
