@@ -17,4 +17,6 @@ pytest_plugins = [
     "tests.fixtures.google_calendar",
     "tests.fixtures.suitecrm",
     "tests.fixtures.llm",
+    "tests.fixtures.twilio",
+    "tests.fixtures.voice",
 ]

@@ -1,32 +1,32 @@
-"""voice_gateway: the Cloud Run WebSocket service (browser voice at /webrtc/ws, Twilio media
-at /twilio/media). Not built yet: each socket is told so and closed with 1011.
+"""voice_gateway: the Cloud Run WebSocket service — browser voice at /webrtc/ws, Twilio media
+streams at /twilio/media, health at /voice/healthz.
+
+Thin: the sessions, transports and drain live in convonet.voice. On SIGTERM (and at lifespan
+shutdown) the gateway drains: no new sessions, running turns finish, clients get a resume token.
 """
 
 from __future__ import annotations
 
+from convonet.voice.browser import browser_endpoint
+from convonet.voice.gateway import get_gateway
+from convonet.voice.twilio_media import media_endpoint
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket
-
-NOT_BUILT = {"code": "not_implemented", "message": "The voice gateway is not built yet."}
-
-
-async def _not_built_socket(websocket: WebSocket) -> None:
-    await websocket.accept()
-    await websocket.send_json({"type": "error", **NOT_BUILT})
-    await websocket.close(code=1011, reason="not implemented")
 
 
 async def _health(request: Request) -> JSONResponse:
-    return JSONResponse({"error": NOT_BUILT}, status_code=501)
+    gateway = get_gateway()
+    status = 503 if gateway.draining else 200
+    body = {"status": "draining" if gateway.draining else "ok", "sessions": len(gateway.connections)}
+    return JSONResponse(body, status_code=status)
 
 
 routes = [
-    WebSocketRoute("/webrtc/ws", _not_built_socket),
-    WebSocketRoute("/twilio/media", _not_built_socket),
+    WebSocketRoute("/webrtc/ws", browser_endpoint),
+    WebSocketRoute("/twilio/media", media_endpoint),
     Route("/voice/healthz", _health),
 ]
 
-app = Starlette(routes=routes)
+app = Starlette(routes=routes, lifespan=lambda app: get_gateway().lifespan(app))

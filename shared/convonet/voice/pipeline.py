@@ -1,0 +1,249 @@
+"""The pieces of a voice turn around the session: the agent port, speech engine choice, and the
+sentence speaker that turns the agent's streamed text into audio as each sentence completes.
+
+The agent is reached in-process (the turn runner on this event loop) or, with AGENT_URL set,
+over HTTP + server-sent events with the internal service token, through one `AgentPort` shape,
+so the session cannot tell them apart. Nothing here talks to a socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from convonet.config import get_settings
+from convonet.voice.text import SentenceChunker, normalise_for_speech
+
+if TYPE_CHECKING:
+    from convonet.agent.turn import TurnEvent, TurnRequest
+    from convonet.speech.base import Language, SpeechToText, TextToSpeech
+
+WATERFALL_KEYS = (
+    "capture_ms",
+    "stt_ms",
+    "route_ms",
+    "llm_first_token_ms",
+    "tools_ms",
+    "tts_first_byte_ms",
+    "first_audio_ms",
+    "total_ms",
+)
+
+
+# The agent ------------------------------------------------------------------------------------
+
+
+class AgentPort(Protocol):
+    def stream(self, request: TurnRequest) -> AsyncIterator[TurnEvent]:
+        """The turn's events: delta, tool_call, tool_result, final (or error)."""
+        ...
+
+    async def heard(
+        self, user_id: str, session_id: str, interaction_id: str, heard_text: str
+    ) -> None:
+        """Keep only `heard_text` of that answer in the conversation (after a barge-in)."""
+        ...
+
+
+class InProcessAgent:
+    """The turn runner on the gateway's own event loop (AGENT_URL unset)."""
+
+    def stream(self, request: TurnRequest) -> AsyncIterator[TurnEvent]:
+        from convonet.agent.turn import get_runner
+
+        return get_runner().stream(request)
+
+    async def heard(
+        self, user_id: str, session_id: str, interaction_id: str, heard_text: str
+    ) -> None:
+        from convonet.agent.turn import get_runner
+
+        await get_runner().heard(user_id, session_id, interaction_id, heard_text)
+
+
+class HttpAgent:
+    """`agent_turn` over HTTP: POST /agent/process as server-sent events, POST /agent/heard,
+    each with a fresh 60-second service token acting for the session's user."""
+
+    def __init__(self, base_url: str, timeout_s: float) -> None:
+        import httpx
+
+        self.base_url = base_url.rstrip("/")
+        self._client = httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=5.0))
+
+    def _headers(self, user_id: str) -> dict[str, str]:
+        from convonet.auth.tokens import issue_service_token
+
+        return {"Authorization": f"Bearer {issue_service_token(user_id, 'voice_gateway')}"}
+
+    async def stream(self, request: TurnRequest) -> AsyncIterator[TurnEvent]:
+        body: dict[str, Any] = {
+            "prompt": request.prompt,
+            "session_id": request.session_id,
+            "channel": "phone" if request.channel == "phone" else "voice",
+            "metadata": {"interaction_id": request.interaction_id},
+        }
+        if request.provider:
+            body["provider"] = request.provider
+        headers = {**self._headers(request.user_id or ""), "Accept": "text/event-stream"}
+        url = f"{self.base_url}/agent/process"
+        async with self._client.stream("POST", url, json=body, headers=headers) as response:
+            if response.status_code != 200:
+                await response.aread()
+                yield "error", {"code": f"agent_http_{response.status_code}", "message": ""}
+                return
+            async for event in _sse_events(response.aiter_lines()):
+                yield event
+
+    async def heard(
+        self, user_id: str, session_id: str, interaction_id: str, heard_text: str
+    ) -> None:
+        body = {"session_id": session_id, "interaction_id": interaction_id, "heard_text": heard_text}
+        response = await self._client.post(
+            f"{self.base_url}/agent/heard", json=body, headers=self._headers(user_id)
+        )
+        response.raise_for_status()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+async def _sse_events(lines: AsyncIterator[str]) -> AsyncIterator[TurnEvent]:
+    name, data = "", ""
+    async for line in lines:
+        if line.startswith("event:"):
+            name = line[6:].strip()
+        elif line.startswith("data:"):
+            data += line[5:].strip()
+        elif not line and name:
+            yield name, json.loads(data or "{}")
+            name, data = "", ""
+
+
+def build_agent() -> AgentPort:
+    settings = get_settings()
+    if settings.agent_url:
+        return HttpAgent(settings.agent_url, settings.agent_timeout_s + 5.0)
+    return InProcessAgent()
+
+
+# Speech engines -------------------------------------------------------------------------------
+
+SttFactory = Callable[[str | None], "SpeechToText"]
+TtsFactory = Callable[[str | None], "TextToSpeech"]
+
+
+def _default_stt(name: str | None) -> SpeechToText:
+    from convonet.speech import build_stt
+
+    return build_stt(name)
+
+
+def _default_tts(name: str | None) -> TextToSpeech:
+    from convonet.speech import build_tts
+
+    return build_tts(name)
+
+
+@dataclass
+class SpeechFactories:
+    stt: SttFactory = _default_stt
+    tts: TtsFactory = _default_tts
+
+
+_factories = SpeechFactories()
+
+
+def speech_factories() -> SpeechFactories:
+    return _factories
+
+
+def set_speech_factories(factories: SpeechFactories | None) -> SpeechFactories:
+    """Install STT/TTS factories (benches and tests with fixed-latency engines); None restores
+    the configured engines. Returns the previous ones."""
+    global _factories
+    previous, _factories = _factories, factories or SpeechFactories()
+    return previous
+
+
+# The spoken answer ----------------------------------------------------------------------------
+
+
+@dataclass
+class Waterfall:
+    """One voice turn's latency parts (ms), keyed as the monitor expects."""
+
+    t0: float = field(default_factory=time.perf_counter)
+    values: dict[str, float | None] = field(default_factory=dict)
+
+    def since_t0(self) -> float:
+        return (time.perf_counter() - self.t0) * 1000
+
+    def mark(self, key: str) -> None:
+        self.values.setdefault(key, round(self.since_t0(), 3))
+
+    def add_agent(self, timings: dict[str, Any]) -> None:
+        for key in ("route_ms", "llm_first_token_ms", "tools_ms"):
+            if key in timings:
+                self.values[key] = round(float(timings[key]), 3)
+
+    def result(self) -> dict[str, float | None]:
+        self.values["total_ms"] = round(self.since_t0(), 3)
+        return {key: self.values.get(key) for key in WATERFALL_KEYS}
+
+
+@dataclass(frozen=True)
+class SpokenAudio:
+    """A piece of a sentence's audio; an empty piece with `last` ends the sentence (where a
+    phone stream puts its mark)."""
+
+    sentence: int
+    pcm16: bytes
+    sample_rate: int
+    last: bool
+
+
+class SentenceSpeaker:
+    """Agent text in, sentence audio out: each sentence goes to TTS the moment it is complete,
+    while the model keeps writing, and sentences are spoken strictly in order."""
+
+    def __init__(self, tts: TextToSpeech, language: Language, sample_rate: int | None) -> None:
+        self.tts = tts
+        self.language = language
+        self.sample_rate = sample_rate
+        self.sentences: list[str] = []
+        self._chunker = SentenceChunker()
+        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def feed(self, delta: str) -> None:
+        for sentence in self._chunker.feed(delta):
+            self._add(sentence)
+
+    def finish(self) -> None:
+        for sentence in self._chunker.flush():
+            self._add(sentence)
+        self._queue.put_nowait(None)
+
+    def _add(self, sentence: str) -> None:
+        self.sentences.append(sentence)
+        self._queue.put_nowait(sentence)
+
+    async def audio(self) -> AsyncIterator[SpokenAudio]:
+        index = 0
+        while (sentence := await self._queue.get()) is not None:
+            spoken = normalise_for_speech(sentence, self.language)
+            if spoken:
+                async for chunk in self.tts.synthesize_stream(
+                    spoken, language=self.language, sample_rate=self.sample_rate
+                ):
+                    if chunk:
+                        yield SpokenAudio(index, chunk, self._rate(), last=False)
+            yield SpokenAudio(index, b"", self._rate(), last=True)
+            index += 1
+
+    def _rate(self) -> int:
+        return self.sample_rate or self.tts.sample_rate

@@ -1,0 +1,235 @@
+"""The Twilio media-stream transport: /twilio/media over the same VoiceSession as the browser.
+
+Twilio sends `connected`, `start` (its customParameters carry the `call_token` the
+twilio_webhook signed: the verified user and the CallSid), `media` (mu-law 8 kHz, base64),
+`mark` (a label we sent has been played), `dtmf` and `stop`. We send `media` (mu-law 8 kHz) with
+a `mark` after each sentence, and `clear` the moment the caller barges in; the conversation then
+keeps only the sentences whose marks came back. DTMF: any key while the assistant speaks
+interrupts it; digits followed by `#` are said as a turn. `stop` or a closed socket (hang-up)
+ends everything the call started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import json
+import logging
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from convonet.config import get_settings
+from convonet.voice import protocol as p
+from convonet.voice.audio import PHONE_RATE, mulaw_decode, mulaw_encode
+from convonet.voice.gateway import get_gateway
+from convonet.voice.pipeline import SpokenAudio
+from convonet.voice.session import CLOSE_POLICY, CLOSE_RESTART, CLOSE_TOO_BIG, VoiceSession
+
+log = logging.getLogger(__name__)
+
+_MARK_SEPARATOR = ":"
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class MediaFormat(_Event):
+    encoding: str = "audio/x-mulaw"
+    sampleRate: int = PHONE_RATE  # noqa: N815 - Twilio's field name
+
+
+class StartInfo(_Event):
+    callSid: str  # noqa: N815
+    streamSid: str | None = None  # noqa: N815
+    customParameters: dict[str, str] = {}  # noqa: N815, RUF012 - pydantic copies defaults
+    mediaFormat: MediaFormat = MediaFormat()  # noqa: N815
+
+
+class StartEvent(_Event):
+    event: Literal["start"]
+    streamSid: str  # noqa: N815
+    start: StartInfo
+
+
+class MediaPayload(_Event):
+    payload: str
+    track: str = "inbound"
+
+
+class MediaEvent(_Event):
+    event: Literal["media"]
+    media: MediaPayload
+
+
+class MarkEvent(_Event):
+    event: Literal["mark"]
+    mark: dict[str, str]
+
+
+class DtmfEvent(_Event):
+    event: Literal["dtmf"]
+    dtmf: dict[str, str]
+
+
+class TwilioSink:
+    """Speaks Twilio's media-stream protocol; the session's JSON frames have no phone
+    equivalent and are only logged at debug level."""
+
+    heard_on_send = False
+    output_rate: int | None = PHONE_RATE
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self.websocket = websocket
+        self.stream_sid = ""
+        self._lock = asyncio.Lock()
+        self._open = True
+
+    async def send(self, frame: p.ServerFrame) -> None:
+        log.debug("phone session frame %s", frame.model_dump(exclude={"session_id"}))
+
+    async def play(self, turn_id: str, piece: SpokenAudio) -> None:
+        if piece.pcm16:
+            payload = base64.b64encode(mulaw_encode(piece.pcm16)).decode()
+            await self._send({"event": "media", "media": {"payload": payload}})
+        if piece.last:
+            name = f"{turn_id}{_MARK_SEPARATOR}{piece.sentence}"
+            await self._send({"event": "mark", "mark": {"name": name}})
+
+    async def end_audio(self, turn_id: str) -> None:
+        """Each sentence already ended with its mark."""
+
+    async def clear(self) -> None:
+        await self._send({"event": "clear"})
+
+    async def close(self, code: int, reason: str) -> None:
+        async with self._lock:
+            if self._open:
+                self._open = False
+                with contextlib.suppress(Exception):
+                    await self.websocket.close(code, reason)
+
+    async def _send(self, event: dict[str, Any]) -> None:
+        async with self._lock:
+            if self._open:
+                try:
+                    await self.websocket.send_text(json.dumps({**event, "streamSid": self.stream_sid}))
+                except (WebSocketDisconnect, RuntimeError, OSError):
+                    self._open = False
+
+
+class _Call:
+    """One media stream: Twilio's events in, the session driven."""
+
+    def __init__(self, session: VoiceSession, sink: TwilioSink) -> None:
+        self.session = session
+        self.sink = sink
+        self.digits = ""
+
+    async def handle(self, raw: str) -> bool:
+        """False when the stream is over (stop, or a start that cannot be trusted)."""
+        self.session.touch()
+        try:
+            event: dict[str, Any] = json.loads(raw)
+            kind = event.get("event")
+            if kind == "start":
+                return await self._start(StartEvent.model_validate(event))
+            if self.session.identity is None:
+                return kind == "connected"
+            if kind == "media":
+                await self._media(MediaEvent.model_validate(event))
+            elif kind == "mark":
+                self._mark(MarkEvent.model_validate(event))
+            elif kind == "dtmf":
+                await self._dtmf(DtmfEvent.model_validate(event))
+            elif kind == "stop":
+                return False
+        except (ValueError, ValidationError, binascii.Error):
+            log.warning("unreadable media-stream event on call %s", self.session.call_sid)
+        return True
+
+    async def _start(self, event: StartEvent) -> bool:
+        from convonet.auth.tokens import TokenError
+        from convonet.telephony.stream_token import PARAMETER, verify_stream_token
+        from convonet.voice import access
+
+        if self.session.identity is not None:
+            return True
+        self.sink.stream_sid = event.streamSid
+        token = event.start.customParameters.get(PARAMETER, "")
+        try:
+            user_id, call_sid = verify_stream_token(token)
+        except TokenError as exc:
+            log.warning("media stream refused: %s", exc.code)
+            await self.session.close(CLOSE_POLICY, "invalid call token")
+            return False
+        identity = await asyncio.to_thread(access.load_identity, user_id)
+        if call_sid != event.start.callSid or identity is None:
+            await self.session.close(CLOSE_POLICY, "call token does not match")
+            return False
+        self.session.call_sid = call_sid
+        language: Literal["en", "ko"] = "ko" if identity.locale.startswith("ko") else "en"
+        state = access.SessionState(call_sid, identity.user_id, "phone", language)
+        greet = event.start.customParameters.get("greet", "1") != "0"
+        await self.session.start(identity, state, greet=greet)
+        start = p.StartRecording(
+            type="start_recording",
+            mode="streaming",
+            encoding="pcm16",
+            sample_rate=PHONE_RATE,
+            language=language,
+        )
+        await self.session.handle(start)
+        return True
+
+    async def _media(self, event: MediaEvent) -> None:
+        if event.media.track not in ("inbound", "inbound_track"):
+            return
+        await self.session.feed_audio(mulaw_decode(base64.b64decode(event.media.payload)))
+
+    def _mark(self, event: MarkEvent) -> None:
+        turn_id, _, sentence = event.mark.get("name", "").partition(_MARK_SEPARATOR)
+        if sentence.isdigit():
+            self.session.played(turn_id, int(sentence))
+
+    async def _dtmf(self, event: DtmfEvent) -> None:
+        digit = event.dtmf.get("digit", "")
+        if self.session.speaking():
+            await self.session.interrupt()
+        if digit == "#":
+            typed, self.digits = self.digits, ""
+            if typed:
+                await self.session.handle(p.TextIn(type="text", text=" ".join(typed)))
+        elif digit.isdigit() or digit == "*":
+            self.digits = (self.digits + digit)[-32:]
+
+
+async def media_endpoint(websocket: WebSocket) -> None:
+    gateway = get_gateway()
+    await websocket.accept()
+    sink = TwilioSink(websocket)
+    if gateway.draining:
+        await sink.close(CLOSE_RESTART, "draining")
+        return
+    peer = websocket.client.host if websocket.client is not None else "unknown"
+    session = gateway.open(sink, peer=peer, channel="phone")
+    call = _Call(session, sink)
+    limit = get_settings().voice_max_message_bytes
+    try:
+        while not session.closed:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None or len(text) > limit:
+                await session.close(CLOSE_TOO_BIG if text else CLOSE_POLICY, "bad message")
+                return
+            if not await call.handle(text):
+                await session.close(1000, "call ended")
+                return
+    finally:
+        await gateway.release(session)
