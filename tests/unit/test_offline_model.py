@@ -243,6 +243,21 @@ def test_a_failed_tool_is_explained_not_retried() -> None:
             "I'm transferring you to billing now. Please hold.",
         ),
         (
+            "transfer_to_agent",
+            {"department": "billing", "reason": "asked"},
+            {
+                "note": "There is no billing department; transferring to support.",
+                "transfer": {"department": "support", "extension": "2001", "reason": "asked"},
+            },
+            "There's no billing department, so I'm transferring you to support. Please hold.",
+        ),
+        (
+            "get_mortgage_application_status",
+            {},
+            {"status": "document_collection", "completion_percentage": 33, "missing_documents": []},
+            "Your mortgage application is at the document collection stage, 33 percent complete.",
+        ),
+        (
             "search_seating_availability",
             {"date": "2026-01-10", "party_size": 6},
             {

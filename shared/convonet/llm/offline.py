@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -256,7 +256,7 @@ def _follow_up(
     results: list[tuple[str, Any]],
     specs: dict[str, ToolSpec],
     now: datetime,
-    local: Any,
+    local: Callable[[str], datetime],
 ) -> Reply | None:
     """The second call of a two-step request, once its lookup (the only call so far) answered."""
     user = next((i for i in range(start, -1, -1) if messages[i].role == "user"), None)
@@ -319,7 +319,7 @@ def _zone(system: str) -> ZoneInfo:
     return named or _zone_named(get_settings().restaurant_timezone) or ZoneInfo("UTC")
 
 
-def _localiser(zone: ZoneInfo) -> Any:
+def _localiser(zone: ZoneInfo) -> Callable[[str], datetime]:
     def local(iso: str) -> datetime:
         moment = datetime.fromisoformat(iso)
         return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)

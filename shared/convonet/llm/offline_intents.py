@@ -1365,12 +1365,6 @@ INTENTS: tuple[Intent, ...] = (
     ),
 )
 
-_BY_TOOL = {intent.tool: intent for intent in INTENTS}
-
-
-def intent_for(tool: str) -> Intent | None:
-    return _BY_TOOL.get(tool)
-
 
 def understand(u: Utterance, offered: frozenset[str] | None) -> Plan | None:
     """The first intent whose tools are offered and whose trigger and builder both match."""

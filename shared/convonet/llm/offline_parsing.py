@@ -625,11 +625,6 @@ _PRIORITIES: tuple[tuple[re.Pattern[str], Priority], ...] = (
     (re.compile(r"\b(?:low priority|low-priority|no rush|whenever|not urgent)\b"), "low"),
     (re.compile(r"\b(?:medium priority|normal priority)\b"), "medium"),
 )
-PRIORITY_PHRASES = re.compile(
-    r"\b(?:(?:with|as|at|of) )?(?:a )?(?:urgent|urgently|asap|critical|top priority|"
-    r"high priority|important|low priority|no rush|not urgent|medium priority|normal priority|"
-    r"priority (?:high|low|medium))\b"
-)
 
 
 def parse_priority(text: str) -> Priority | None:

@@ -61,9 +61,9 @@ def phrase(name: str, arguments: Mapping[str, Any], payload: Any, speech: Speech
     result = payload.get("result")
     phraser = _PHRASERS.get(name)
     try:
-        return phraser(arguments, result, speech) if phraser else _generic(name, result)
+        return phraser(arguments, result, speech) if phraser else _generic(result)
     except (KeyError, TypeError, ValueError, AttributeError):
-        return _generic(name, result)
+        return _generic(result)
 
 
 def _error(kind: str, message: str) -> str:
@@ -117,7 +117,7 @@ def _page(result: Any) -> tuple[list[Any], int]:
     return items, int(result.get("total", len(items)))
 
 
-def _generic(name: str, result: Any) -> str:
+def _generic(result: Any) -> str:
     if isinstance(result, list):
         return f"I found {_count(len(result), 'result')}."
     if not isinstance(result, dict):
@@ -224,9 +224,14 @@ def _transcript(_a: Mapping[str, Any], r: Result, _s: Speech) -> str:
     return f"The call has {lines_said}. It began with {first['speaker']}: {first['text']}"
 
 
-def _transfer(_a: Mapping[str, Any], r: Result, _s: Speech) -> str:
-    transfer = r["transfer"]
-    return f"I'm transferring you to {transfer['department']} now. Please hold."
+def _transfer(a: Mapping[str, Any], r: Result, _s: Speech) -> str:
+    department = r["transfer"]["department"]
+    if r.get("note"):
+        asked = a.get("department")
+        return (
+            f"There's no {asked} department, so I'm transferring you to {department}. Please hold."
+        )
+    return f"I'm transferring you to {department} now. Please hold."
 
 
 def _departments(_a: Mapping[str, Any], r: Result, _s: Speech) -> str:
@@ -245,9 +250,13 @@ def _knowledge(_a: Mapping[str, Any], r: Result, _s: Speech) -> str:
 # Mortgage -----------------------------------------------------------------------------------
 
 
+_DECIDED = ("pre_approved", "approved", "rejected", "cancelled")
+
+
 def _application(_a: Mapping[str, Any], r: Result, _s: Speech) -> str:
     status = _words(r["status"])
-    text = f"Your mortgage application is {status}, {r['completion_percentage']} percent complete."
+    where = status if r["status"] in _DECIDED else f"at the {status} stage"
+    text = f"Your mortgage application is {where}, {r['completion_percentage']} percent complete."
     missing = r.get("missing_documents") or []
     if missing:
         text += f" Still needed: {_names([{'n': m} for m in missing], 'n')}."
@@ -298,9 +307,7 @@ def _doc_types(key: str, done: str) -> Phraser:
 def _document_added(_a: Mapping[str, Any], r: Result, _s: Speech) -> str:
     left = len(r.get("still_missing") or [])
     rest = f" {_count(left, 'document')} still to go." if left else " That's every document."
-    return (
-        f"I recorded your {_words(r['doc_type'] if 'doc_type' in r else r['document_type'])}.{rest}"
-    )
+    return f"I recorded your {_words(r['document_type'])}.{rest}"
 
 
 # Healthcare ---------------------------------------------------------------------------------
