@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     agent_monthly_token_limit: int = 0
     agent_thread_ttl_s: float = 7 * 24 * 3600
     restaurant_timezone: str = "America/Los_Angeles"
+    vad_silence_ms: int = 700
+    vad_min_speech_ms: int = 200
+    vad_aggressiveness: int = Field(2, ge=0, le=3)
 
     # Phone: Twilio webhooks, transfers to humans, SMS and reminder calls
     twilio_mode: Literal["gather", "stream"] = "gather"
@@ -155,7 +158,21 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     gemini_base_url: str | None = None
     llm_attempt_timeout_s: float = 4.0
+    stt_provider: str = "offline"
+    tts_provider: str = "offline"
+    speech_timeout_s: float = 10.0
     deepgram_api_key: SecretStr | None = None
+    deepgram_base_url: str | None = None
+    deepgram_stt_model: str = "nova-3"
+    deepgram_tts_model: str = "aura-2-thalia-en"
+    elevenlabs_api_key: SecretStr | None = None
+    elevenlabs_base_url: str | None = None
+    elevenlabs_voice_id: str = "21m00Tcm4TlvDq8ikWAM"
+    elevenlabs_model: str = "eleven_flash_v2_5"
+    cartesia_api_key: SecretStr | None = None
+    cartesia_base_url: str | None = None
+    cartesia_voice_id: str = "f786b574-daa5-4673-aa0c-cbe3e8534c02"
+    cartesia_model: str = "sonic-2"
     suitecrm_url: str | None = None
     suitecrm_client_id: str | None = None
     suitecrm_client_secret: SecretStr | None = None
