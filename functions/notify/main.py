@@ -1,13 +1,23 @@
-"""notify: SMS for reservation changes and missed transfers. Not built yet: the local bus does not
-subscribe it.
+"""notify: texts guests about their bookings (`reservation-events`) and callers whose transfer
+to a person was missed (`transfer-events`), through Twilio Messaging.
+
+Idempotent twice over: `idempotent_event` runs each Pub/Sub message once, and every text claims
+its own key before it is sent, so a redelivery sends nothing again. Numbers that replied STOP
+get nothing.
 """
 
 from __future__ import annotations
 
 import functions_framework
-from cloudevents.http import CloudEvent
+from convonet.events import ReservationEvent, TransferEvent
+from convonet.events.handlers import idempotent_event
+from convonet.telephony.notices import reservation_notice, transfer_notice
 
 
 @functions_framework.cloud_event
-def notify(cloud_event: CloudEvent) -> None:
-    raise NotImplementedError("notify is not built yet")
+@idempotent_event
+def notify(event: ReservationEvent | TransferEvent) -> None:
+    if isinstance(event, ReservationEvent):
+        reservation_notice(event)
+    else:
+        transfer_notice(event)
