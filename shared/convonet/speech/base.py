@@ -148,3 +148,15 @@ class QueueStream:
                 raise item
             assert isinstance(item, Transcript)
             yield item
+
+
+async def whole_samples(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """Re-cut a byte stream so every chunk holds whole PCM16 samples (HTTP chunk boundaries
+    fall anywhere)."""
+    carry = b""
+    async for chunk in chunks:
+        data = carry + chunk
+        cut = len(data) - len(data) % 2
+        carry = data[cut:]
+        if cut:
+            yield data[:cut]
