@@ -14,8 +14,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from convonet.db.models import CallRecord, CallTranscriptLine, Reminder, Reservation, User
-from convonet.domain.reservations import get_restaurant
+from convonet.db.models import (
+    CallRecord,
+    CallTranscriptLine,
+    Reminder,
+    Reservation,
+    Restaurant,
+    User,
+)
+from convonet.db.models.restaurant import HANOK_ID
 from convonet.domain.restaurant_rules import local
 
 BATCH = 200
@@ -75,7 +82,9 @@ def mark_sent(session: Session, reminder_id: str, now: datetime) -> None:
 def bookings_to_remind(session: Session, now: datetime, from_hour: int) -> list[UpcomingBooking]:
     """Confirmed bookings on the restaurant's tomorrow, once its local time is past
     `from_hour`."""
-    restaurant = get_restaurant(session)
+    restaurant = session.get(Restaurant, HANOK_ID)
+    if restaurant is None:
+        return []
     today = local(now, restaurant.timezone)
     if today.hour < from_hour:
         return []
