@@ -37,7 +37,7 @@ from convonet.speech.base import (
     pcm_mime_type,
 )
 from convonet.speech.language_model import build_arpa, tokenize
-from convonet.voice.audio import STT_RATE, Resampler, resample
+from convonet.voice.audio import STT_RATE, Resampler, resample, rms
 
 NAME = "offline"
 ESPEAK_RATE = 22050
@@ -46,6 +46,7 @@ ESPEAK_RATE = 22050
 VOICES: dict[str, str] = {"en": "en-us+klatt", "ko": "ko"}
 _FRAMES_PER_SECOND = 100  # PocketSphinx's default frame rate
 _PARTIAL_EVERY_BYTES = STT_RATE * 2 // 4  # a partial result at most every 250 ms of audio
+_SILENCE_RMS = 30.0  # about -60 dBFS: nothing to recognise (the decoder would guess a word)
 _FILLERS = frozenset({"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]"})
 
 
@@ -193,6 +194,8 @@ class OfflineSTT:
 
     async def transcribe(self, pcm16: bytes, sample_rate: int, language: Language = "en") -> Transcript:
         check_language(NAME, language, ("en",))
+        if rms(pcm16) < _SILENCE_RMS:
+            return Transcript("", 0.0)
         audio = resample(pcm16, sample_rate, STT_RATE)
         return await asyncio.to_thread(lambda: _get_sphinx().decode(audio))
 
@@ -238,7 +241,8 @@ class OfflineSttStream(QueueStream):
         audio = self._resampler.feed(pcm16)
         async with self._lock:
             decoder = await self._ensure_started()
-            await asyncio.to_thread(decoder.process_raw, audio, False, False)
+            if audio:
+                await asyncio.to_thread(decoder.process_raw, audio, False, False)
             self._since_partial += len(audio)
             if self._since_partial >= _PARTIAL_EVERY_BYTES:
                 self._since_partial = 0
@@ -253,7 +257,8 @@ class OfflineSttStream(QueueStream):
         async with self._lock:
             decoder = await self._ensure_started()
             tail = self._resampler.flush()
-            await asyncio.to_thread(decoder.process_raw, tail, False, False)
+            if tail:
+                await asyncio.to_thread(decoder.process_raw, tail, False, False)
             decoder.end_utt()
             self.emit(_result(decoder, is_final=True))
         await self.close()
@@ -340,6 +345,14 @@ def _get_espeak() -> _Espeak:
         if _espeak is None:
             _espeak = _Espeak()
         return _espeak
+
+
+def synthesize_blocking(text: str, language: Language = "en", voice: str | None = None) -> bytes:
+    """The whole utterance at 22.05 kHz, synchronously (tests, benches, cached prompts)."""
+    check_language(NAME, language, tuple(VOICES))
+    chunks: list[bytes] = []
+    _get_espeak().synthesize(text, voice or VOICES[language], lambda c: chunks.append(c) is None)
+    return b"".join(chunks)
 
 
 class OfflineTTS:
