@@ -164,6 +164,8 @@ def resume_session(token: str) -> tuple[Identity, SessionState]:
     if claims["exp"] <= get_clock().now().timestamp():
         raise AccessDenied("resume_token_expired")
     store = get_state_store()
+    if store.get(USED_RESUME_TOKENS, str(claims["jti"])) is not None:
+        raise AccessDenied("resume_token_used")
     doc = store.get(SESSIONS, str(claims["sid"]))
     if doc is None or doc.get("user_id") != claims["sub"] or doc.get("resume_jti") != claims["jti"]:
         raise AccessDenied("invalid_resume_token")

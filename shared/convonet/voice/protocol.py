@@ -151,11 +151,13 @@ class Greeting(ServerFrame):
 
 class Status(ServerFrame):
     """`stage`: recording, transcribing, thinking, tool, speaking, ready, draining, goodbye.
-    `ready` and `draining` carry a fresh single-use `resume_token`."""
+    `ready` and `draining` carry a fresh single-use `resume_token`; `tool` names the tool
+    being run."""
 
     type: Literal["status"] = "status"
     stage: str
     resume_token: str | None = None
+    tool: str | None = None
 
 
 class ProcessingStart(ServerFrame):

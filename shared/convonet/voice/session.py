@@ -48,6 +48,7 @@ from convonet.voice.pipeline import (
 if TYPE_CHECKING:
     from convonet.agent.turn import TurnRequest
     from convonet.speech.base import Language, SpeechToText, SttStream, TextToSpeech
+    from convonet.voice.audio import Resampler
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ class _Recording:
     raw: bytearray = field(default_factory=bytearray)
     pcm_seconds: float = 0.0
     stt_rate: int = 16000
+    resampler: Resampler | None = None
     last_seq: int = -1
     decoded_bytes: int = 0
     stt: SttStream | None = None
@@ -296,9 +298,7 @@ class VoiceSession:
         try:
             engines = {kind: self._build_engine(kind, name) for kind, name in chosen.items()}
             if frame.llm is not None:
-                from convonet.llm.select import normalise_provider
-
-                chosen["llm"] = normalise_provider(frame.llm) or frame.llm
+                chosen["llm"] = _llm_provider(frame.llm)
         except ValueError as exc:
             await self._error("unknown_provider", str(exc))
             return
@@ -309,10 +309,12 @@ class VoiceSession:
         await self._send(p.Status(stage="providers"))
 
     def _build_engine(self, kind: str, name: str | None) -> Any:
+        from convonet.speech.base import SpeechProviderError
+
         factories = speech_factories()
         try:
             return factories.stt(name) if kind == "stt" else factories.tts(name)
-        except (KeyError, ValueError) as exc:
+        except SpeechProviderError as exc:
             raise ValueError(f"Unknown {kind} provider {name!r}.") from exc
 
     def stt(self) -> SpeechToText:
@@ -343,9 +345,14 @@ class VoiceSession:
         await self._send(p.Status(stage="recording"))
 
     async def _open_stream(self, recording: _Recording) -> None:
-        from convonet.voice.audio import STT_RATE
+        from convonet.voice.audio import STT_RATE, Resampler
+        from convonet.voice.vad import SUPPORTED_RATES
 
-        rate = STT_RATE if recording.encoding == "webm" else recording.sample_rate
+        rate = recording.sample_rate
+        if recording.encoding == "webm" or rate not in SUPPORTED_RATES:
+            rate = STT_RATE
+        if recording.encoding == "pcm16" and rate != recording.sample_rate:
+            recording.resampler = Resampler(recording.sample_rate, rate)
         recording.stt_rate = rate
         recording.stt = await self.stt().stream(rate, recording.language)
         recording.vad = self._endpointer(rate)
@@ -406,7 +413,7 @@ class VoiceSession:
         """The audio this chunk adds, as PCM16 (WebM is re-decoded from its start: a
         MediaRecorder chunk is not decodable on its own)."""
         if recording.encoding == "pcm16":
-            return data
+            return recording.resampler.feed(data) if recording.resampler else data
         from convonet.voice.audio import decode_webm_opus
 
         recording.raw.extend(data)
@@ -537,7 +544,7 @@ class VoiceSession:
                 return
             await self.interrupt()
         await self._send(p.TranscriptFinal(text=text))
-        self.conversation.append({"role": "user", "text": text})
+        self.conversation.append({"role": "user", "content": text})
         self._begin_agent_turn(text, waterfall)
 
     def _begin_agent_turn(self, prompt: str, waterfall: Waterfall) -> None:
@@ -591,7 +598,7 @@ class VoiceSession:
                     turn.speaker.feed(data["text"])
                     await self._send(p.AgentDelta(text=data["text"], turn_id=turn.turn_id))
                 elif name == "tool_call" and not turn.cut:
-                    await self._send(p.Status(stage="tool"))
+                    await self._send(p.Status(stage="tool", tool=data.get("name")))
                 elif name == "final":
                     final = data
                 elif name == "error":
@@ -607,7 +614,7 @@ class VoiceSession:
             await self._settle_interrupted(turn, request)
             return
         text = final.get("response") or " ".join(turn.speaker.sentences)
-        self.conversation.append({"role": "assistant", "text": text})
+        self.conversation.append({"role": "assistant", "content": text})
         transfer = final.get("transfer")
         await self._send(p.AgentFinal(text=text, turn_id=turn.turn_id, transfer=transfer))
         if transfer:
@@ -615,7 +622,7 @@ class VoiceSession:
 
     async def _settle_interrupted(self, turn: _Turn, request: TurnRequest) -> None:
         heard = turn.heard_text()
-        self.conversation.append({"role": "assistant", "text": heard})
+        self.conversation.append({"role": "assistant", "content": heard})
         try:
             await self.agent.heard(request.user_id or "", request.session_id, turn.turn_id, heard)
         except Exception as exc:  # noqa: BLE001 - an answer that was never stored has nothing to cut
@@ -802,6 +809,15 @@ class VoiceSession:
         await self._send(p.ErrorFrame(code=code, message=message))
 
 
+def _llm_provider(name: str) -> str:
+    from convonet.llm.select import OFFLINE, PROVIDERS, normalise_provider
+
+    provider = normalise_provider(name) or name
+    if provider not in (*PROVIDERS, OFFLINE):
+        raise ValueError(f"Unknown llm provider {name!r}.")
+    return provider
+
+
 def _record_timing(turn_id: str, waterfall: dict[str, float | None]) -> None:
     from convonet.monitor.records import merge_voice_timing
 
@@ -811,7 +827,18 @@ def _record_timing(turn_id: str, waterfall: dict[str, float | None]) -> None:
         log.exception("could not record the voice timing of turn %s", turn_id)
 
 
-def default_endpointer(sample_rate: int) -> Endpointer:
-    from convonet.voice.endpointing import VadEndpointer
+class _VadEndpointer:
+    """convonet.voice.vad's detector as an Endpointer."""
 
-    return VadEndpointer(sample_rate)
+    def __init__(self, sample_rate: int) -> None:
+        from convonet.voice.vad import VoiceActivityDetector
+
+        self._vad = VoiceActivityDetector(sample_rate)
+
+    def feed(self, pcm16: bytes) -> tuple[bool, bool]:
+        kinds = {event.kind for event in self._vad.feed(pcm16)}
+        return "speech_start" in kinds, "speech_end" in kinds
+
+
+def default_endpointer(sample_rate: int) -> Endpointer:
+    return _VadEndpointer(sample_rate)
