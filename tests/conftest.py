@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.fixtures.google_calendar",
     "tests.fixtures.suitecrm",
     "tests.fixtures.llm",
+    "tests.fixtures.browser",
     "tests.fixtures.speech",
     "tests.fixtures.twilio",
     "tests.fixtures.voice",
