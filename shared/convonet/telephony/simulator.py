@@ -5,7 +5,8 @@ tests through an httpx WSGI transport): it starts the call, presses keys, speaks
 speech recognition result), stays silent, reports a transfer's outcome, hangs up, and follows
 the TwiML it gets back exactly as Twilio would (Gather actions, Redirects, the Dial action).
 Every request is signed with the real `twilio` RequestValidator for the public URL in the
-TwiML, so the webhook's signature check runs as in production. `retry()` resends the last
+TwiML, so the webhook's signature check runs as in production. `public_url` is the stack's
+public URL (default: PUBLIC_BASE_URL, or its dev default). `retry()` resends the last
 request with the same `I-Twilio-Idempotency-Token`, as Twilio does after a timeout.
 """
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 import secrets
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -105,6 +105,7 @@ class CallSimulator:
     caller: str = "+14155550100"
     called: str = "+14155550199"
     auth_token: str | None = None
+    public_url: str | None = None
     call_sid: str = field(default_factory=lambda: "CA" + secrets.token_hex(16))
     last: TwimlAnswer | None = None
     log: list[tuple[str, str]] = field(default_factory=list)
@@ -114,7 +115,7 @@ class CallSimulator:
 
     def start(self) -> TwimlAnswer:
         """The phone rings: Twilio posts the incoming call."""
-        return self.post(public_base_url() + "/twilio/voice", {"CallStatus": "ringing"})
+        return self.post(self._public() + "/twilio/voice", {"CallStatus": "ringing"})
 
     def press(self, digits: str) -> TwimlAnswer:
         self.log.append(("caller", f"[keys {digits}]"))
@@ -154,7 +155,7 @@ class CallSimulator:
         """The call ended: Twilio's status callback."""
         self.log.append(("caller", "[hangs up]"))
         params = {"CallStatus": "completed", "CallDuration": str(duration_s)}
-        return self.post(public_base_url() + "/twilio/voice/status", params)
+        return self.post(self._public() + "/twilio/voice/status", params)
 
     def retry(self) -> TwimlAnswer:
         """Twilio's retry of the last request: same URL, parameters and idempotency token."""
@@ -172,7 +173,7 @@ class CallSimulator:
             "To": self.called,
             "Body": body,
         }
-        return self._send(public_base_url() + "/twilio/voice/sms", params, secrets.token_hex(8))
+        return self._send(self._public() + "/twilio/voice/sms", params, secrets.token_hex(8))
 
     # Wire ----------------------------------------------------------------------------------
 
@@ -210,6 +211,10 @@ class CallSimulator:
             "Called": self.called,
         }
 
+    def _public(self) -> str:
+        """The URL Twilio would call: `public_url`, else PUBLIC_BASE_URL (or its dev default)."""
+        return (self.public_url or public_base_url()).rstrip("/")
+
     def _answer(self) -> TwimlAnswer:
         if self.last is None:
             raise AssertionError("the call has not started")
@@ -226,14 +231,3 @@ class CallSimulator:
 def describe(log: list[tuple[str, str]]) -> str:
     """The call as a readable script."""
     return "\n".join(f"{who:>9}: {what}" for who, what in log)
-
-
-def as_params(answer: TwimlAnswer) -> dict[str, Any]:
-    """A summary of the last answer (for the CLI's --json output)."""
-    return {
-        "status": answer.status,
-        "says": answer.says,
-        "sip_uri": answer.sip_uri,
-        "hangs_up": answer.hangs_up,
-        "stream": answer.stream.get("url") if answer.stream is not None else None,
-    }
