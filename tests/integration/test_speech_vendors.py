@@ -140,7 +140,9 @@ def test_elevenlabs_streams_pcm_at_the_asked_rate(speech_vendor: SpeechVendor) -
     )
     tts = build_tts("elevenlabs")
 
-    audio = asyncio.run(synthesize(tts, "안녕하세요, 한옥입니다.", language="ko", sample_rate=24000))
+    audio = asyncio.run(
+        synthesize(tts, "안녕하세요, 한옥입니다.", language="ko", sample_rate=24000)
+    )
 
     assert audio == (RECORDINGS / "elevenlabs/stream_pcm_24000.raw").read_bytes()
     (request,) = speech_vendor.requests

@@ -206,7 +206,9 @@ class DeepgramSttStream(QueueStream):
                 )
             )
         elif kind == "UtteranceEnd":
-            self.emit(Transcript("", 0.0, is_final=True, speech_final=True, language=self._language))
+            self.emit(
+                Transcript("", 0.0, is_final=True, speech_final=True, language=self._language)
+            )
         elif kind == "Metadata":
             self.request_id = getattr(message, "request_id", None)
         elif kind == "Error":

@@ -192,7 +192,9 @@ class OfflineSTT:
         with _get_sphinx().assistant.decoder():
             pass
 
-    async def transcribe(self, pcm16: bytes, sample_rate: int, language: Language = "en") -> Transcript:
+    async def transcribe(
+        self, pcm16: bytes, sample_rate: int, language: Language = "en"
+    ) -> Transcript:
         check_language(NAME, language, ("en",))
         if rms(pcm16) < _SILENCE_RMS:
             return Transcript("", 0.0)
@@ -351,7 +353,12 @@ def synthesize_blocking(text: str, language: Language = "en", voice: str | None 
     """The whole utterance at 22.05 kHz, synchronously (tests, benches, cached prompts)."""
     check_language(NAME, language, tuple(VOICES))
     chunks: list[bytes] = []
-    _get_espeak().synthesize(text, voice or VOICES[language], lambda c: chunks.append(c) is None)
+
+    def keep(chunk: bytes) -> bool:
+        chunks.append(chunk)
+        return True
+
+    _get_espeak().synthesize(text, voice or VOICES[language], keep)
     return b"".join(chunks)
 
 

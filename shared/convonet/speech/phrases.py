@@ -204,16 +204,64 @@ EXAMPLE_PHRASES: tuple[str, ...] = (
     + CONVERSATION
 )
 
-_NUMBERS = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
-    "eighty ninety hundred thousand"
-).split()
-_DAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
-_MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
-_WHEN = "today tonight tomorrow yesterday morning afternoon evening noon midnight".split()
+_NUMBERS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "sixty",
+    "seventy",
+    "eighty",
+    "ninety",
+    "hundred",
+    "thousand",
+]
+_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_WHEN = [
+    "today",
+    "tonight",
+    "tomorrow",
+    "yesterday",
+    "morning",
+    "afternoon",
+    "evening",
+    "noon",
+    "midnight",
+]
 
 # Words the assistant's tools deal in (statuses, priorities, menu, departments, services).
 VOCABULARY: tuple[str, ...] = (
@@ -221,16 +269,87 @@ VOCABULARY: tuple[str, ...] = (
     *_DAYS,
     *_MONTHS,
     *_WHEN,
-    *"am pm o'clock half quarter past first second third fourth fifth next last week".split(),
-    *"low medium high urgent priority pending completed cancelled confirmed seated".split(),
-    *"draft approved denied paid submitted review appealed waitlist vip".split(),
-    *"support sales technical billing department extension".split(),
-    *"bibimbap bulgogi kimchi jjigae hanwoo pajeon naengmyeon korean hanok menu".split(),
-    *"lunch brunch dinner party guests table tables patio".split(),
-    *"emergency pharmacy prescription specialist primary lab xray surgery therapy".split(),
-    *"owner admin member viewer email phone number code pin name".split(),
-    *"income savings credit score loan property value closing costs debt".split(),
-    *"get list create update delete add remove search check submit file enroll".split(),
+    *[
+        "am",
+        "pm",
+        "o'clock",
+        "half",
+        "quarter",
+        "past",
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+        "next",
+        "last",
+        "week",
+    ],
+    *[
+        "low",
+        "medium",
+        "high",
+        "urgent",
+        "priority",
+        "pending",
+        "completed",
+        "cancelled",
+        "confirmed",
+        "seated",
+    ],
+    *["draft", "approved", "denied", "paid", "submitted", "review", "appealed", "waitlist", "vip"],
+    *["support", "sales", "technical", "billing", "department", "extension"],
+    *[
+        "bibimbap",
+        "bulgogi",
+        "kimchi",
+        "jjigae",
+        "hanwoo",
+        "pajeon",
+        "naengmyeon",
+        "korean",
+        "hanok",
+        "menu",
+    ],
+    *["lunch", "brunch", "dinner", "party", "guests", "table", "tables", "patio"],
+    *[
+        "emergency",
+        "pharmacy",
+        "prescription",
+        "specialist",
+        "primary",
+        "lab",
+        "xray",
+        "surgery",
+        "therapy",
+    ],
+    *["owner", "admin", "member", "viewer", "email", "phone", "number", "code", "pin", "name"],
+    *[
+        "income",
+        "savings",
+        "credit",
+        "score",
+        "loan",
+        "property",
+        "value",
+        "closing",
+        "costs",
+        "debt",
+    ],
+    *[
+        "get",
+        "list",
+        "create",
+        "update",
+        "delete",
+        "add",
+        "remove",
+        "search",
+        "check",
+        "submit",
+        "file",
+        "enroll",
+    ],
 )
 
 # Short phrases for keyword boosting in cloud STT (Deepgram `keyterm`).
@@ -259,6 +378,7 @@ def _slot_phrases() -> tuple[str, ...]:
 
 def training_sentences() -> tuple[str, ...]:
     return EXAMPLE_PHRASES + _slot_phrases()
+
 
 # ARPAbet for words the bundled CMU dictionary lacks (alternates as "word(2)").
 PRONUNCIATIONS: dict[str, str] = {

@@ -16,11 +16,29 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-_ONES = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen"
-).split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _SCALES = ((10**12, "trillion"), (10**9, "billion"), (10**6, "million"), (1000, "thousand"))
 _ORDINAL_WORDS = {
     "one": "first",
@@ -31,9 +49,20 @@ _ORDINAL_WORDS = {
     "nine": "ninth",
     "twelve": "twelfth",
 }
-_MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 _MONTH_ABBR = {m[:3].lower(): m for m in _MONTHS} | {"sept": "September"}
 
 
@@ -125,9 +154,9 @@ def strip_markdown(text: str) -> str:
 # --- speakable rewrites -------------------------------------------------------------------
 
 _AMPM = r"(?P<{name}>\s?(?:[ap]\.m\.|[ap]m\b|[AP]\.M\.|[AP]M\b))"
-_MONTH_NAME = r"(?P<month>" + "|".join(
-    [*_MONTHS, *(f"{abbr.title()}\\.?" for abbr in _MONTH_ABBR)]
-) + r")"
+_MONTH_NAME = (
+    r"(?P<month>" + "|".join([*_MONTHS, *(f"{abbr.title()}\\.?" for abbr in _MONTH_ABBR)]) + r")"
+)
 
 _SPEAKABLE = re.compile(
     "|".join(
@@ -279,8 +308,51 @@ def normalise_for_speech(text: str, language: str = "en") -> str:
 # --- sentence chunking --------------------------------------------------------------------
 
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st jr sr vs etc e.g i.e approx no inc ltd co ave blvd apt mt dept est "
-    "fig jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "jr",
+        "sr",
+        "vs",
+        "etc",
+        "e.g",
+        "i.e",
+        "approx",
+        "no",
+        "inc",
+        "ltd",
+        "co",
+        "ave",
+        "blvd",
+        "apt",
+        "mt",
+        "dept",
+        "est",
+        "fig",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
+    ]
 )
 _AMPM_WORDS = frozenset({"a.m", "p.m"})
 _CLOSERS = "\"')]}”’"
@@ -294,8 +366,8 @@ class SentenceChunker:
     A terminator counts only when whitespace follows it (so "3.5" and "HNK-AB12." mid-stream
     wait for the next character), and never after a known abbreviation or a single initial;
     "a.m."/"p.m." end a sentence only when a capital letter follows. A line break always ends a
-    chunk (list items, paragraphs). Text longer than `max_chars` without a boundary is cut at the last clause
-    break (or space) so the first audio is not held back by a run-on sentence.
+    chunk (list items, paragraphs). Text longer than `max_chars` without a boundary is cut at
+    the last clause break (or space) so the first audio is not held back by a run-on sentence.
     """
 
     def __init__(self, max_chars: int = 220) -> None:
