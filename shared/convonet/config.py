@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     restaurant_timezone: str = "America/Los_Angeles"
     vad_silence_ms: int = 700
     vad_min_speech_ms: int = 200
-    vad_aggressiveness: int = Field(2, ge=0, le=3)
+    vad_aggressiveness: Annotated[int, Field(ge=0, le=3)] = 2
 
     # Phone: Twilio webhooks, transfers to humans, SMS and reminder calls
     twilio_mode: Literal["gather", "stream"] = "gather"
