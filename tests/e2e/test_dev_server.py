@@ -97,15 +97,19 @@ def test_web_root_is_served(dev_server: tuple[str, Path]) -> None:
 def test_voice_gateway_socket_is_mounted(dev_server: tuple[str, Path]) -> None:
     base, _ = dev_server
 
-    async def talk() -> tuple[dict[str, str], int]:
+    async def talk() -> list[dict[str, str]]:
         async with websockets.connect(base.replace("http", "ws") + "/webrtc/ws") as ws:
-            frame = json.loads(await ws.recv())
-            await ws.wait_closed()
-            assert ws.close_code is not None
-            return frame, ws.close_code
+            await ws.send(json.dumps({"type": "authenticate", "pin": "2468"}))
+            frames = [json.loads(await ws.recv())]
+            await ws.send("not json")
+            while frames[-1]["type"] != "error":
+                frames.append(json.loads(await asyncio.wait_for(ws.recv(), 30)))
+            return frames
 
-    frame, code = asyncio.run(talk())
-    assert frame["type"] == "error" and code == 1011
+    frames = asyncio.run(talk())
+    assert frames[0]["type"] == "auth_ok" and frames[0]["session_id"]
+    assert frames[0]["user_name"] == "Demo User"
+    assert frames[-1]["type"] == "error", "a malformed frame gets an error, the session goes on"
 
 
 def test_logs_are_json_lines_without_secrets(dev_server: tuple[str, Path]) -> None:
