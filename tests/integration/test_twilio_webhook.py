@@ -128,9 +128,7 @@ def test_five_wrong_pins_lock_the_number_and_the_call(
     assert again.press("2468").spoken.startswith("Hi Ana,")
 
 
-def test_a_missing_pin_is_asked_again(
-    make_call: Callable[..., CallSimulator], ana: Caller
-) -> None:
+def test_a_missing_pin_is_asked_again(make_call: Callable[..., CallSimulator], ana: Caller) -> None:
     call = make_call(STRANGER)
     call.start()
     again = call.say("hello there")
