@@ -31,6 +31,7 @@ class BrowserSink:
 
     def __init__(self, websocket: WebSocket) -> None:
         self.websocket = websocket
+        self.session_id: str | None = None
         self._seq = 0
         self._lock = asyncio.Lock()
         self._open = True
@@ -55,6 +56,7 @@ class BrowserSink:
             sample_rate=rate,
             is_final=is_final,
             turn_id=turn_id,
+            session_id=self.session_id,
         )
         await self.send(frame)
 

@@ -216,6 +216,7 @@ class SentenceSpeaker:
         self.language = language
         self.sample_rate = sample_rate
         self.sentences: list[str] = []
+        self.first_sentence_at: float | None = None
         self._chunker = SentenceChunker()
         self._queue: asyncio.Queue[str | None] = asyncio.Queue()
 
@@ -229,6 +230,8 @@ class SentenceSpeaker:
         self._queue.put_nowait(None)
 
     def _add(self, sentence: str) -> None:
+        if self.first_sentence_at is None:
+            self.first_sentence_at = time.perf_counter()
         self.sentences.append(sentence)
         self._queue.put_nowait(sentence)
 

@@ -78,6 +78,9 @@ class VoiceSink(Protocol):
     output_rate: int | None
     """The sample rate the transport plays (None: the TTS engine's own)."""
 
+    session_id: str | None
+    """Set by the session once it has one, for the frames the sink builds itself."""
+
     async def send(self, frame: p.ServerFrame) -> None: ...
 
     async def play(self, turn_id: str, piece: SpokenAudio) -> None: ...
@@ -125,10 +128,13 @@ class _Turn:
     speaker: SentenceSpeaker
     waterfall: Waterfall
     agent_driven: bool
+    silence_prompt: bool = False
     heard: int = 0
     cut: bool = False
+    answered: bool = False
     speaking: asyncio.Task[None] | None = None
     thinking: asyncio.Task[None] | None = None
+    request: TurnRequest | None = None
 
     def heard_text(self) -> str:
         return " ".join(self.speaker.sentences[: self.heard])
@@ -274,6 +280,7 @@ class VoiceSession:
     ) -> None:
         """Open the session for a verified user (the phone path arrives here verified)."""
         self.identity, self.state, self.session_id = identity, state, state.session_id
+        self.sink.session_id = state.session_id
         resume_token = await asyncio.to_thread(access.save_session, state)
         self._last_user_at = get_clock().monotonic()
         if self._on_authenticated is not None:
@@ -551,12 +558,20 @@ class VoiceSession:
         turn = _Turn(uuid.uuid4().hex, self._speaker(), waterfall, agent_driven=True)
         turn.speaking = self._spawn(self._run_turn(turn, prompt))
 
-    def _begin_spoken_text(self, text: str) -> None:
-        """Speak text that is not the agent's (greeting, silence prompts); bargeable."""
-        turn = _Turn(uuid.uuid4().hex, self._speaker(), Waterfall(), agent_driven=False)
+    def _begin_spoken_text(self, text: str, *, silence_prompt: bool = False) -> _Turn:
+        """Speak text that is not the agent's (greeting, silence prompts); bargeable. A silence
+        prompt does not restart the silence it is about."""
+        turn = _Turn(
+            uuid.uuid4().hex,
+            self._speaker(),
+            Waterfall(),
+            agent_driven=False,
+            silence_prompt=silence_prompt,
+        )
         turn.speaker.feed(text)
         turn.speaker.finish()
         turn.speaking = self._spawn(self._speak(turn))
+        return turn
 
     def _speaker(self) -> SentenceSpeaker:
         language = self.state.language if self.state is not None else "en"
@@ -610,9 +625,11 @@ class VoiceSession:
         finally:
             turn.speaker.finish()
         turn.waterfall.add_agent(final.get("timings") or {})
+        turn.request = request
         if turn.cut:
-            await self._settle_interrupted(turn, request)
+            await self._settle_interrupted(turn)
             return
+        turn.answered = True
         text = final.get("response") or " ".join(turn.speaker.sentences)
         self.conversation.append({"role": "assistant", "content": text})
         transfer = final.get("transfer")
@@ -620,7 +637,10 @@ class VoiceSession:
         if transfer:
             await self._send_transfer(transfer)
 
-    async def _settle_interrupted(self, turn: _Turn, request: TurnRequest) -> None:
+    async def _settle_interrupted(self, turn: _Turn) -> None:
+        """Cut the stored answer to what was heard (the agent has finished the turn)."""
+        request = turn.request
+        assert request is not None
         heard = turn.heard_text()
         self.conversation.append({"role": "assistant", "content": heard})
         try:
@@ -635,8 +655,10 @@ class VoiceSession:
         self._turn = turn
         try:
             async for piece in turn.speaker.audio():
-                if piece.pcm16 and "tts_first_byte_ms" not in turn.waterfall.values:
-                    turn.waterfall.mark("tts_first_byte_ms")
+                if piece.pcm16 and "first_audio_ms" not in turn.waterfall.values:
+                    queued = turn.speaker.first_sentence_at or time.perf_counter()
+                    tts_ms = (time.perf_counter() - queued) * 1000
+                    turn.waterfall.values["tts_first_byte_ms"] = round(tts_ms, 3)
                     await self.sink.play(turn.turn_id, piece)
                     turn.waterfall.mark("first_audio_ms")
                     continue
@@ -651,7 +673,8 @@ class VoiceSession:
         await self._finish_turn(turn)
 
     async def _finish_turn(self, turn: _Turn) -> None:
-        self._last_user_at = get_clock().monotonic()
+        if not turn.silence_prompt:
+            self._last_user_at = get_clock().monotonic()
         await self._report_timing(turn)
         if self._turn is turn:
             self._turn = None
@@ -684,9 +707,9 @@ class VoiceSession:
         await self.sink.clear()
         await self._stop_speaking(turn)
         self._turn = None
-        if not turn.agent_driven:
-            return
         await self._send(p.Status(stage="interrupted"))
+        if turn.answered:
+            self._settling = self._spawn(self._settle_interrupted(turn))
 
     async def _stop_speaking(self, turn: _Turn) -> None:
         task = turn.speaking
@@ -731,16 +754,16 @@ class VoiceSession:
             return
         silent = now - self._last_user_at
         if silent >= settings.voice_silence_hangup_s:
-            await self._send(p.AgentFinal(text=GOODBYE, turn_id="goodbye"))
-            self._begin_spoken_text(GOODBYE)
-            assert self._turn is not None and self._turn.speaking is not None
-            await asyncio.shield(self._turn.speaking)
+            turn = self._begin_spoken_text(GOODBYE, silence_prompt=True)
+            await self._send(p.AgentFinal(text=GOODBYE, turn_id=turn.turn_id))
+            assert turn.speaking is not None
+            await asyncio.shield(turn.speaking)
             await self._send(p.Status(stage="goodbye"))
             await self.close(CLOSE_NORMAL, "silence")
         elif silent >= settings.voice_still_there_s and not self._asked_still_there:
             self._asked_still_there = True
-            await self._send(p.AgentFinal(text=STILL_THERE, turn_id="still-there"))
-            self._begin_spoken_text(STILL_THERE)
+            turn = self._begin_spoken_text(STILL_THERE, silence_prompt=True)
+            await self._send(p.AgentFinal(text=STILL_THERE, turn_id=turn.turn_id))
 
     def _busy(self) -> bool:
         recording = self._recording

@@ -85,6 +85,7 @@ class TwilioSink:
 
     def __init__(self, websocket: WebSocket) -> None:
         self.websocket = websocket
+        self.session_id: str | None = None
         self.stream_sid = ""
         self._lock = asyncio.Lock()
         self._open = True
