@@ -85,7 +85,6 @@ class HttpAgent:
             "prompt": request.prompt,
             "session_id": request.session_id,
             "channel": "phone" if request.channel == "phone" else "voice",
-            "metadata": {"interaction_id": request.interaction_id},
         }
         if request.provider:
             body["provider"] = request.provider

@@ -135,6 +135,11 @@ class _Turn:
     speaking: asyncio.Task[None] | None = None
     thinking: asyncio.Task[None] | None = None
     request: TurnRequest | None = None
+    interaction_id: str = ""
+    """The agent's id of this turn (its monitor record); the turn id until it answers."""
+
+    def __post_init__(self) -> None:
+        self.interaction_id = self.interaction_id or self.turn_id
 
     def heard_text(self) -> str:
         return " ".join(self.speaker.sentences[: self.heard])
@@ -595,13 +600,20 @@ class VoiceSession:
             user_id=self.identity.user_id,
             session_id=self.state.session_id,
             prompt=prompt,
-            provider=self.state.providers.get("llm") or self.identity.llm_provider,
+            provider=self._llm_choice(),
             channel=self.channel,
             team_ids=self.identity.team_ids,
             roles=self.identity.roles,
             user_name=self.identity.user_name,
             interaction_id=turn.turn_id,
         )
+
+    def _llm_choice(self) -> str:
+        """The session's choice, else the user's setting (read at sign-in), else LLM_PROVIDER,
+        so the turn itself never has to look the user up."""
+        assert self.identity is not None and self.state is not None
+        chosen = self.state.providers.get("llm") or self.identity.llm_provider
+        return chosen or get_settings().llm_provider
 
     async def _think(self, turn: _Turn, request: TurnRequest) -> None:
         """Drive the agent: text to the speaker as it streams; after a barge-in the rest of the
@@ -626,6 +638,7 @@ class VoiceSession:
             turn.speaker.finish()
         turn.waterfall.add_agent(final.get("timings") or {})
         turn.request = request
+        turn.interaction_id = str(final.get("interaction_id") or turn.turn_id)
         if turn.cut:
             await self._settle_interrupted(turn)
             return
@@ -644,7 +657,9 @@ class VoiceSession:
         heard = turn.heard_text()
         self.conversation.append({"role": "assistant", "content": heard})
         try:
-            await self.agent.heard(request.user_id or "", request.session_id, turn.turn_id, heard)
+            await self.agent.heard(
+                request.user_id or "", request.session_id, turn.interaction_id, heard
+            )
         except Exception as exc:  # noqa: BLE001 - an answer that was never stored has nothing to cut
             log.info("could not trim turn %s to what was heard: %s", turn.turn_id, exc)
         await self._send(p.AgentFinal(text=heard, turn_id=turn.turn_id))
@@ -687,7 +702,7 @@ class VoiceSession:
             return
         waterfall = turn.waterfall.result()
         await self._send(p.Timing(turn_id=turn.turn_id, waterfall=waterfall))
-        self._spawn(asyncio.to_thread(_record_timing, turn.turn_id, waterfall))
+        self._spawn(asyncio.to_thread(_record_timing, turn.interaction_id, waterfall))
 
     def played(self, turn_id: str, sentence: int) -> None:
         """The transport confirms a sentence was played out (a Twilio mark came back)."""

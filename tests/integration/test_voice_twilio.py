@@ -1,0 +1,205 @@
+"""/twilio/media with a real `websockets` client speaking Twilio's media-stream protocol:
+the signed call token, mu-law in and out, marks, `clear` on barge-in (the conversation keeps
+what the marks prove was played), DTMF, and hang-up cleanup."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+from typing import Any
+
+import pytest
+import websockets
+from convonet.agent.turn import get_runner, thread_id
+from convonet.llm.scripted import ScriptedChatModel, say
+from convonet.speech import build_tts
+from convonet.speech.base import synthesize
+from convonet.telephony.stream_token import issue_stream_token
+from convonet.voice.audio import PHONE_RATE, mulaw_decode, mulaw_encode, silence
+
+from tests.fixtures.google_calendar import WorkspaceUser
+from tests.fixtures.voice import FixedSpeech, VoiceServer
+
+pytestmark = [
+    pytest.mark.usefixtures("migrated_db", "use_local_state"),
+    pytest.mark.parametrize("db_backend", ["sqlite"]),
+]
+
+CALL_SID = "CA0123456789abcdef0123456789abcdef"
+STREAM_SID = "MZ0123456789abcdef0123456789abcdef"
+LONG_ANSWER = "First I checked your list. Then I found two todos. Finally I sorted them."
+
+
+class TwilioClient:
+    """What Twilio sends and receives on a media stream."""
+
+    def __init__(self, ws: websockets.ClientConnection) -> None:
+        self.ws = ws
+        self.events: list[dict[str, Any]] = []
+        self.seq = 0
+
+    async def send(self, event: str, **body: Any) -> None:
+        self.seq += 1
+        payload = {"event": event, "sequenceNumber": str(self.seq), "streamSid": STREAM_SID}
+        await self.ws.send(json.dumps({**payload, **body}))
+
+    async def start(self, token: str, **parameters: str) -> None:
+        await self.send("connected", protocol="Call", version="1.0.0")
+        start = {
+            "accountSid": "AC0123",
+            "callSid": CALL_SID,
+            "streamSid": STREAM_SID,
+            "tracks": ["inbound"],
+            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+            "customParameters": {"call_token": token, **parameters},
+        }
+        await self.send("start", start=start)
+
+    async def media(self, mulaw: bytes) -> None:
+        for offset in range(0, len(mulaw), 160):  # 20 ms frames, as Twilio sends them
+            payload = base64.b64encode(mulaw[offset : offset + 160]).decode()
+            await self.send("media", media={"track": "inbound", "payload": payload})
+
+    async def recv(self) -> dict[str, Any]:
+        event: dict[str, Any] = json.loads(await asyncio.wait_for(self.ws.recv(), 20))
+        self.events.append(event)
+        return event
+
+    async def until(self, kind: str) -> dict[str, Any]:
+        while (event := await self.recv())["event"] != kind:
+            pass
+        return event
+
+
+def call(url: str, script: Any) -> Any:
+    async def run() -> Any:
+        async with websockets.connect(url, max_queue=None) as ws:
+            return await script(TwilioClient(ws))
+
+    return asyncio.run(run())
+
+
+def test_spoken_request_round_trip_in_mulaw(
+    voice_server: VoiceServer, pin_user: WorkspaceUser, configure: Any
+) -> None:
+    configure(VOICE_MAX_MESSAGES_PER_S=10_000)
+
+    async def speech() -> bytes:
+        pcm = await synthesize(build_tts("offline"), "add a todo to buy bread", sample_rate=PHONE_RATE)
+        return mulaw_encode(silence(200, PHONE_RATE) + pcm + silence(1200, PHONE_RATE))
+
+    caller_audio = asyncio.run(speech())
+    token = issue_stream_token(pin_user.id, CALL_SID)
+
+    async def script(client: TwilioClient) -> list[dict[str, Any]]:
+        await client.start(token, greet="0")
+        await client.media(caller_audio)
+        await client.until("mark")
+        return client.events
+
+    events = call(voice_server.ws_url("/twilio/media"), script)
+    media = [e for e in events if e["event"] == "media"]
+    assert media and all(e["streamSid"] == STREAM_SID for e in events)
+    reply = b"".join(base64.b64decode(e["media"]["payload"]) for e in media)
+    assert len(reply) > PHONE_RATE // 2  # over half a second of 8 kHz mu-law speech
+    assert max(abs(s) for s in memoryview(mulaw_decode(reply)).cast("h")) > 1000
+    from convonet.db.engine import session_scope
+    from convonet.db.models import Todo
+    from sqlalchemy import select
+
+    with session_scope() as db:
+        titles = db.scalars(select(Todo.title).where(Todo.owner_id == pin_user.id)).all()
+    assert [t.lower() for t in titles] == ["buy bread"]
+
+
+def test_marks_clear_on_barge_in_and_heard_text(
+    voice_server: VoiceServer,
+    pin_user: WorkspaceUser,
+    fixed_speech: FixedSpeech,
+    scripted_model: ScriptedChatModel,
+) -> None:
+    fixed_speech.tts.chunk_ms = 60_000
+    fixed_speech.stt.transcript = "no stop please"
+    scripted_model.responses = [say(LONG_ANSWER)]
+    token = issue_stream_token(pin_user.id, CALL_SID)
+
+    async def script(client: TwilioClient) -> list[dict[str, Any]]:
+        await client.start(token, greet="0")
+        fixed_speech.tts.latency_s = 0.3
+        for digit in "42#":
+            await client.send("dtmf", dtmf={"track": "inbound_track", "digit": digit})
+        mark = await client.until("mark")
+        await client.send("mark", mark=mark["mark"])  # Twilio played the first sentence
+        await client.media(bytes(480))  # the caller talks over the second one
+        await client.until("clear")
+        await asyncio.sleep(0.5)
+        await client.send("stop", stop={"accountSid": "AC0123", "callSid": CALL_SID})
+        with contextlib.suppress(websockets.ConnectionClosed):
+            while True:
+                await client.recv()
+        return client.events
+
+    events = call(voice_server.ws_url("/twilio/media"), script)
+    kinds = [e["event"] for e in events]
+    cleared = kinds.index("clear")
+    assert "media" not in kinds[cleared:]
+    assert scripted_model.calls[0].messages[-1].content == "4 2"
+    history = asyncio.run(get_runner().agent.messages(thread_id(pin_user.id, CALL_SID)))
+    assert [m["content"] for m in history if m["role"] == "assistant"] == [
+        "First I checked your list."
+    ]
+
+
+def test_hang_up_ends_everything_the_call_started(
+    voice_server: VoiceServer,
+    pin_user: WorkspaceUser,
+    fixed_speech: FixedSpeech,
+    scripted_model: ScriptedChatModel,
+) -> None:
+    fixed_speech.tts.chunk_ms = 60_000
+    fixed_speech.tts.latency_s = 0.5
+    scripted_model.responses = [say(LONG_ANSWER)]
+    token = issue_stream_token(pin_user.id, CALL_SID)
+
+    async def script(client: TwilioClient) -> None:
+        await client.start(token)  # greeting starts speaking, slowly
+        await client.media(bytes(1600))
+        await client.send("stop", stop={"accountSid": "AC0123", "callSid": CALL_SID})
+        with contextlib.suppress(websockets.ConnectionClosed):
+            while True:
+                await client.recv()
+
+    call(voice_server.ws_url("/twilio/media"), script)
+
+    async def leftovers() -> list[str]:
+        await asyncio.sleep(0.05)
+        return [
+            repr(task.get_coro())
+            for task in asyncio.all_tasks()
+            if "convonet/voice" in repr(task.get_coro()) or "VoiceSession" in repr(task.get_coro())
+        ]
+
+    assert voice_server.call(leftovers) == []
+    assert voice_server.gateway.connections == set()
+
+
+@pytest.mark.parametrize("wrong", ["forged", "other_call", "missing"])
+def test_untrusted_stream_is_refused(
+    voice_server: VoiceServer, pin_user: WorkspaceUser, fixed_speech: FixedSpeech, wrong: str
+) -> None:
+    token = {
+        "forged": issue_stream_token(pin_user.id, CALL_SID)[:-4] + "AAAA",
+        "other_call": issue_stream_token(pin_user.id, "CAother"),
+        "missing": "",
+    }[wrong]
+
+    async def script(client: TwilioClient) -> int | None:
+        await client.start(token)
+        with contextlib.suppress(websockets.ConnectionClosed):
+            while True:
+                await client.recv()
+        return client.ws.close_code
+
+    assert call(voice_server.ws_url("/twilio/media"), script) == 1008
