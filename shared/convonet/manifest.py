@@ -278,7 +278,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "event",
         "SMS for reservation changes and missed transfers.",
         topics=("reservation-events", "transfer-events"),
-        settings=("TWILIO_API_TIMEOUT_S",),
+        settings=("TWILIO_ACCOUNT_SID", "TWILIO_FROM_NUMBER", "TWILIO_API_TIMEOUT_S"),
         secrets=("TWILIO_AUTH_TOKEN",),
         public=False,
         built=True,
@@ -301,6 +301,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "Sends reminders that have fallen due (Cloud Scheduler -> reminders-due).",
         topics=("reminders-due",),
         settings=(
+            "TWILIO_ACCOUNT_SID",
+            "TWILIO_FROM_NUMBER",
             "TWILIO_API_TIMEOUT_S",
             "RESERVATION_REMINDER_HOUR",
         ),

@@ -37,6 +37,8 @@ variable "integrations" {
     suitecrm_url           = optional(string, "")
     suitecrm_client_id     = optional(string, "")
     google_oauth_client_id = optional(string, "")
+    twilio_account_sid     = optional(string, "")
+    twilio_from_number     = optional(string, "")
   })
   default = {}
 }

@@ -26,6 +26,9 @@ locals {
       SUITECRM_URL           = var.integrations.suitecrm_url
       SUITECRM_CLIENT_ID     = var.integrations.suitecrm_client_id
       GOOGLE_OAUTH_CLIENT_ID = var.integrations.google_oauth_client_id
+      # SMS and reminder calls: empty leaves notify / dispatch_reminders logging instead of sending.
+      TWILIO_ACCOUNT_SID = var.integrations.twilio_account_sid
+      TWILIO_FROM_NUMBER = var.integrations.twilio_from_number
     },
     var.settings,
   )

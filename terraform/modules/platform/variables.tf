@@ -50,6 +50,8 @@ variable "integrations" {
     suitecrm_url           = optional(string, "")
     suitecrm_client_id     = optional(string, "")
     google_oauth_client_id = optional(string, "")
+    twilio_account_sid     = optional(string, "")
+    twilio_from_number     = optional(string, "")
   })
   default  = {}
   nullable = false
@@ -106,6 +108,7 @@ variable "firestore" {
     ttl_collections = optional(list(string), [
       "sessions", "checkpoints", "idempotency_keys", "refresh_tokens", "attempt_failures",
       "lockouts", "transfer_context", "tool_ledger", "processed_events", "outbox_claims",
+      "phone_calls", "twilio_replies", "callback_requests", "sms_sends",
     ])
     indexes = optional(list(object({
       collection = string
