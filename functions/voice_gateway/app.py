@@ -19,7 +19,10 @@ from starlette.routing import Route, WebSocketRoute
 async def _health(request: Request) -> JSONResponse:
     gateway = get_gateway()
     status = 503 if gateway.draining else 200
-    body = {"status": "draining" if gateway.draining else "ok", "sessions": len(gateway.connections)}
+    body = {
+        "status": "draining" if gateway.draining else "ok",
+        "sessions": len(gateway.connections),
+    }
     return JSONResponse(body, status_code=status)
 
 

@@ -52,8 +52,14 @@ def test_pin_login_greets_and_answers_a_typed_turn(
     assert result["final"]["session_id"] == ok["session_id"]
     waterfall = result["timing"]["waterfall"]
     assert set(waterfall) == {
-        "capture_ms", "stt_ms", "route_ms", "llm_first_token_ms", "tools_ms",
-        "tts_first_byte_ms", "first_audio_ms", "total_ms",
+        "capture_ms",
+        "stt_ms",
+        "route_ms",
+        "llm_first_token_ms",
+        "tools_ms",
+        "tts_first_byte_ms",
+        "first_audio_ms",
+        "total_ms",
     }
     assert waterfall["first_audio_ms"] is not None
 

@@ -54,7 +54,9 @@ def test_batch_audio_turn(
     assert frames[turn]["text"] == "what is on my list"
     finals = [f for f in frames if f["type"] == "agent_final"]
     assert finals[-1]["text"] == "You have two todos."
-    audio = [f for f in frames if f["type"] == "audio_chunk" and f["turn_id"] == finals[-1]["turn_id"]]
+    audio = [
+        f for f in frames if f["type"] == "audio_chunk" and f["turn_id"] == finals[-1]["turn_id"]
+    ]
     assert audio[-1]["is_final"] and audio[-1]["data_b64"] == ""
     assert all(a["mime_type"] == "audio/L16;rate=16000;channels=1" for a in audio[:-1])
     assert scripted_model.calls[-1].messages[-1].content == "what is on my list"
@@ -301,7 +303,9 @@ def test_drain_lets_the_turn_finish_then_hands_out_resume_tokens(
         scripted_model.latency_s = 0.3
         await client.send(type="text", text="think hard")
         await client.until("processing_start")
-        drained = asyncio.ensure_future(asyncio.to_thread(voice_server.call, voice_server.gateway.drain))
+        drained = asyncio.ensure_future(
+            asyncio.to_thread(voice_server.call, voice_server.gateway.drain)
+        )
         final = await client.until("agent_final")
         draining = await client.until("status", stage="draining")
         with contextlib.suppress(websockets.ConnectionClosed):

@@ -87,7 +87,9 @@ def test_spoken_request_round_trip_in_mulaw(
     configure(VOICE_MAX_MESSAGES_PER_S=10_000)
 
     async def speech() -> bytes:
-        pcm = await synthesize(build_tts("offline"), "add a todo to buy bread", sample_rate=PHONE_RATE)
+        pcm = await synthesize(
+            build_tts("offline"), "add a todo to buy bread", sample_rate=PHONE_RATE
+        )
         return mulaw_encode(silence(200, PHONE_RATE) + pcm + silence(1200, PHONE_RATE))
 
     caller_audio = asyncio.run(speech())

@@ -126,7 +126,12 @@ def _chain_sigterm(
         signal.signal(signal.SIGTERM, on_signal)
     except ValueError:
         return lambda: None
-    return lambda: signal.signal(signal.SIGTERM, previous)
+
+    def restore() -> None:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+    return restore
 
 
 _gateway: VoiceGateway | None = None

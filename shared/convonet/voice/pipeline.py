@@ -101,14 +101,15 @@ class HttpAgent:
     async def heard(
         self, user_id: str, session_id: str, interaction_id: str, heard_text: str
     ) -> None:
-        body = {"session_id": session_id, "interaction_id": interaction_id, "heard_text": heard_text}
+        body = {
+            "session_id": session_id,
+            "interaction_id": interaction_id,
+            "heard_text": heard_text,
+        }
         response = await self._client.post(
             f"{self.base_url}/agent/heard", json=body, headers=self._headers(user_id)
         )
         response.raise_for_status()
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
 
 
 async def _sse_events(lines: AsyncIterator[str]) -> AsyncIterator[TurnEvent]:

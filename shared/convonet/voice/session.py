@@ -314,8 +314,8 @@ class VoiceSession:
         except ValueError as exc:
             await self._error("unknown_provider", str(exc))
             return
-        self._stt = engines.get("stt", self._stt)  # type: ignore[assignment]
-        self._tts = engines.get("tts", self._tts)  # type: ignore[assignment]
+        self._stt = engines.get("stt", self._stt)
+        self._tts = engines.get("tts", self._tts)
         self.state.providers.update(chosen)
         await asyncio.to_thread(access.save_session, self.state)
         await self._send(p.Status(stage="providers"))
@@ -466,7 +466,9 @@ class VoiceSession:
         await stream.close()
         text = " ".join(recording.finals).strip()
         stt_ms = (time.perf_counter() - stt_started) * 1000
-        fresh = _Recording("streaming", recording.encoding, recording.sample_rate, recording.language)
+        fresh = _Recording(
+            "streaming", recording.encoding, recording.sample_rate, recording.language
+        )
         fresh.last_seq = recording.last_seq
         if recording.encoding == "webm":
             fresh.raw, fresh.decoded_bytes = recording.raw, recording.decoded_bytes
@@ -513,7 +515,9 @@ class VoiceSession:
             await self._error("stt_failed", "Sorry, I could not hear that. Please try again.")
             return
         stt_ms = waterfall.since_t0() - capture_ms
-        await self._user_said(transcript.text.strip(), waterfall, capture_ms=capture_ms, stt_ms=stt_ms)
+        await self._user_said(
+            transcript.text.strip(), waterfall, capture_ms=capture_ms, stt_ms=stt_ms
+        )
 
     async def _decoded(self, recording: _Recording) -> tuple[bytes, int]:
         if recording.encoding == "pcm16":

@@ -118,7 +118,9 @@ class TwilioSink:
         async with self._lock:
             if self._open:
                 try:
-                    await self.websocket.send_text(json.dumps({**event, "streamSid": self.stream_sid}))
+                    await self.websocket.send_text(
+                        json.dumps({**event, "streamSid": self.stream_sid})
+                    )
                 except (WebSocketDisconnect, RuntimeError, OSError):
                     self._open = False
 
