@@ -163,6 +163,10 @@ class _Call:
         if self.session.identity is not None:
             return True
         self.sink.stream_sid = event.streamSid
+        audio = event.start.mediaFormat
+        if audio.encoding != "audio/x-mulaw" or audio.sampleRate != PHONE_RATE:
+            await self.session.close(CLOSE_POLICY, "only mu-law 8 kHz is supported")
+            return False
         token = event.start.customParameters.get(PARAMETER, "")
         try:
             user_id, call_sid = verify_stream_token(token)
