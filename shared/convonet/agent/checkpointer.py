@@ -14,12 +14,17 @@ runs once the graph yields, so the turn's text is already on its way when storag
 (no thread hop: on two cores a handoff costs more than a local write). `aflush(thread_id)`
 waits for those writes (the turn calls it before it reports itself done), and a read of the
 same thread waits for them first.
+
+Losing the StateStore must not cost the user their answer: an async read that fails logs a
+warning and starts the turn without its history, and a failed write is logged by the turn
+(`aflush` re-raises it there), so the conversation only forgets, it never goes silent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import timedelta
 from typing import Any
@@ -39,6 +44,8 @@ from langgraph.checkpoint.serde.base import SerializerProtocol
 from convonet.clock import get_clock
 from convonet.state import StateStore, StateStoreError, get_state_store
 from convonet.state.base import EXPIRES_FIELD
+
+log = logging.getLogger(__name__)
 
 CHECKPOINTS = "agent_checkpoints"
 THREADS = "agent_threads"
@@ -154,8 +161,13 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
     # Async API (write-behind puts) ------------------------------------------------------------
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
-        await self.aflush(_thread(config)[0])
-        return self.get_tuple(config)
+        thread_id = _thread(config)[0]
+        try:
+            await self.aflush(thread_id)
+            return self.get_tuple(config)
+        except StateStoreError as exc:
+            log.warning("thread %s continues without its history: %s", thread_id, exc)
+            return None
 
     async def alist(
         self,
@@ -190,8 +202,12 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
         task_id: str,
         task_path: str = "",
     ) -> None:
-        await self.aflush(_thread(config)[0])
-        self.put_writes(config, writes, task_id, task_path)
+        thread_id = _thread(config)[0]
+        try:
+            await self.aflush(thread_id)
+            self.put_writes(config, writes, task_id, task_path)
+        except StateStoreError as exc:
+            log.warning("pending writes of thread %s not stored: %s", thread_id, exc)
 
     async def adelete_thread(self, thread_id: str) -> None:
         await self.aflush(thread_id)

@@ -9,6 +9,10 @@ write-behind checkpoint and end with `final`; the bookkeeping that need not dela
 (token counters, the `agent-interactions` event) runs right after `final` is handed over, even
 when the consumer stops there. A Sentry transaction with spans for routing, each model call
 and each tool wraps the turn when SENTRY_DSN is set.
+
+An unreachable StateStore degrades the turn instead of failing it: no thread reset, no usage
+limit check, no history (see the checkpointer and the tool ledger), and the event waits in
+`pending_events` when even the outbox cannot keep it. Each is a logged warning.
 """
 
 from __future__ import annotations
@@ -19,17 +23,19 @@ import re
 import threading
 import uuid
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, ExitStack, nullcontext
+from contextlib import AbstractContextManager, ExitStack, nullcontext, suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from convonet.agent import prompts, usage
 from convonet.agent.checkpointer import StateStoreCheckpointer
 from convonet.agent.graph import ERROR_APOLOGY, TIMEOUT_APOLOGY, Agent, Message, TurnContext
+from convonet.agent.pending_events import pending_events
 from convonet.clock import get_clock
 from convonet.config import get_settings
 from convonet.domain.errors import Invalid, NotFound
 from convonet.llm.base import ChatModel, Usage
+from convonet.state import StateStoreError
 from convonet.tools import ToolContext
 
 log = logging.getLogger(__name__)
@@ -89,9 +95,9 @@ class TurnRunner:
     async def stream(self, request: TurnRequest) -> AsyncGenerator[TurnEvent, None]:
         thread = thread_id(request.user_id, request.session_id)
         if request.reset_thread:
-            await self.agent.reset(thread)
+            await self._reset(thread)
         provider, model = self._model(request)
-        if request.user_id and usage.over_limit(request.user_id):
+        if request.user_id and _over_limit(request.user_id):
             yield "delta", {"text": usage.LIMIT_MESSAGE}
             yield "final", self._limited(request, provider, model)
             return
@@ -99,9 +105,12 @@ class TurnRunner:
         with _Tracing(request) as tracing:
             turn = self._context(request, model, queue.put_nowait, tracing.span)
             task = asyncio.ensure_future(self._drive(thread, request, turn, queue))
-            while (event := await queue.get()) is not None:
-                yield event
-            await task
+            try:
+                while (event := await queue.get()) is not None:
+                    yield event
+                await task
+            finally:
+                await _cancel(task)
             await self._flush(thread, turn)
             body = self._answer(request, provider, model, turn)
             try:
@@ -206,9 +215,17 @@ class TurnRunner:
         finally:
             queue.put_nowait(None)
 
+    async def _reset(self, thread: str) -> None:
+        try:
+            await self.agent.reset(thread)
+        except StateStoreError as exc:
+            log.warning("thread %s not reset, the state store is unavailable: %s", thread, exc)
+
     async def _flush(self, thread: str, turn: TurnContext) -> None:
         try:
             await self.agent.checkpointer.aflush(thread)  # type: ignore[attr-defined]
+        except StateStoreError as exc:
+            log.warning("conversation of turn %s not stored: %s", turn.interaction_id, exc)
         except Exception:
             log.exception("could not store the conversation of turn %s", turn.interaction_id)
 
@@ -260,6 +277,8 @@ class TurnRunner:
         if request.user_id:
             try:
                 usage.record_usage(request.user_id, provider, spent)
+            except StateStoreError as exc:
+                log.warning("token usage of turn %s not counted: %s", request.interaction_id, exc)
             except Exception:
                 log.exception("could not record token usage of turn %s", request.interaction_id)
         _publish(request, body, turn.status, turn.error, spent, turn.tool_calls)
@@ -312,6 +331,25 @@ def _keeps(message: Message) -> bool:
     return bool(message.get("content") or message.get("tool_calls"))
 
 
+async def _cancel(task: asyncio.Future[None]) -> None:
+    """A consumer that stops early (client gone) leaves no graph running behind it; a tool
+    already on its worker thread finishes there and lands in the ledger."""
+    if task.done():
+        return
+    task.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
+
+
+def _over_limit(user_id: str) -> bool:
+    """The monthly limit check; with the counters unreadable the turn goes ahead."""
+    try:
+        return usage.over_limit(user_id)
+    except StateStoreError as exc:
+        log.warning("token limit of user %s not checked: %s", user_id, exc)
+        return False
+
+
 def _fail(turn: TurnContext, status: Literal["failed", "timeout"], text: str, error: str) -> None:
     turn.status, turn.error = status, error
     turn.say(text)
@@ -326,13 +364,7 @@ def _publish(
     tool_calls: list[dict[str, Any]] | None = None,
 ) -> None:
     """The `agent-interactions` event for the monitor; a failed publish never fails the turn."""
-    from convonet.events import (
-        AgentInteractionEvent,
-        Timings,
-        TokenUsage,
-        ToolCallRecord,
-        get_event_bus,
-    )
+    from convonet.events import AgentInteractionEvent, Timings, TokenUsage, ToolCallRecord
 
     try:
         event = AgentInteractionEvent(
@@ -363,7 +395,7 @@ def _publish(
             timings=Timings(**body["timings"]),
             usage=TokenUsage(input_tokens=spent.input_tokens, output_tokens=spent.output_tokens),
         )
-        get_event_bus().publish(AgentInteractionEvent.TOPIC, event)
+        pending_events.publish(AgentInteractionEvent.TOPIC, event)
     except Exception:
         log.exception("could not publish interaction %s", request.interaction_id)
 

@@ -3,13 +3,16 @@
 The key is claimed with a create-if-absent in the StateStore (exactly one concurrent caller
 wins, on Firestore and locally); the winner runs the handler and stores its answer; others get
 the stored answer, or 409 while the first is still running. A key reused with a different body
-is refused. Server errors release the claim so the client can retry.
+is refused. Server errors release the claim so the client can retry. With the StateStore
+unreachable the request runs un-deduplicated (a logged warning) rather than failing: an
+answer now is worth more than the replay guarantee during an outage.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -21,6 +24,8 @@ from convonet.http.errors import ApiError
 if TYPE_CHECKING:
     from convonet.http.api import ApiRequest, HttpApi
 
+log = logging.getLogger(__name__)
+
 COLLECTION = "idempotency_keys"
 _KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,200}$")
 
@@ -29,7 +34,7 @@ def run_idempotent(
     api: HttpApi, request: ApiRequest, run: Callable[[], flask.Response]
 ) -> flask.Response:
     from convonet.config import get_settings
-    from convonet.state import get_state_store
+    from convonet.state import StateStoreError, get_state_store
 
     key = request.raw.headers.get("Idempotency-Key", "")
     if not _KEY.match(key):
@@ -42,9 +47,14 @@ def run_idempotent(
     doc_key = _scoped_key(api.name, request, key)
     fingerprint = hashlib.sha256(request.raw.get_data(cache=True)).hexdigest()
     ttl = get_settings().idempotency_ttl_s
-    if store.create(
-        COLLECTION, doc_key, {"state": "running", "fingerprint": fingerprint}, ttl_s=ttl
-    ):
+    try:
+        claimed = store.create(
+            COLLECTION, doc_key, {"state": "running", "fingerprint": fingerprint}, ttl_s=ttl
+        )
+    except StateStoreError as exc:
+        log.warning("Idempotency-Key not enforced, the state store is unavailable: %s", exc)
+        return run()
+    if claimed:
         try:
             response = run()
         except ApiError as exc:
