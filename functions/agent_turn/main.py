@@ -2,8 +2,10 @@
 `Accept: text/event-stream`) and barge-in trimming at POST /agent/heard.
 
 The caller is a user (JWT) or a Convonet service acting for a user it verified (the internal
-service token); the user is never taken from the body. A request with an `Idempotency-Key` is
-answered as JSON and replayed on repeat, so a retried turn runs once.
+service token); the user is never taken from the body. For a service, the caller's phone comes
+from the token's signed `phone` claim and their name from their account, so tools know both.
+A request with an `Idempotency-Key` is answered as JSON and replayed on repeat, so a retried
+turn runs once.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import flask
 import functions_framework
 from convonet.agent.turn import TurnEvent, TurnRequest, get_runner
 from convonet.auth.guard import Principal, require_auth
+from convonet.auth.tokens import decode_service_token
+from convonet.auth.users import profile
 from convonet.http import ApiRequest, HttpApi
 from convonet.http.api import to_response
 from convonet.http.idempotency import run_idempotent
@@ -105,7 +109,7 @@ class HeardResponse(BaseModel):
 def process(req: ApiRequest) -> flask.Response:
     """Run one turn: JSON answer, or SSE events delta/tool_call/tool_result/final/error."""
     principal = require_auth(req, allow_service=True)
-    turn = _turn_request(principal, req.body)
+    turn = _turn_request(req, principal, req.body)
     if req.headers.get("Idempotency-Key"):
         return run_idempotent(api, req, lambda: to_response(get_runner().run_sync(turn)))
     if "text/event-stream" in req.headers.get("Accept", ""):
@@ -127,7 +131,8 @@ def heard(req: ApiRequest) -> dict[str, Any]:
     )
 
 
-def _turn_request(principal: Principal, body: ProcessRequest) -> TurnRequest:
+def _turn_request(req: ApiRequest, principal: Principal, body: ProcessRequest) -> TurnRequest:
+    caller_phone, user_name = _verified_caller(req, principal)
     return TurnRequest(
         user_id=principal.user_id,
         session_id=body.session_id or uuid.uuid4().hex,
@@ -138,7 +143,17 @@ def _turn_request(principal: Principal, body: ProcessRequest) -> TurnRequest:
         metadata=body.metadata,
         team_ids=principal.team_ids,
         roles=principal.roles,
+        user_name=user_name,
+        caller_phone=caller_phone,
     )
+
+
+def _verified_caller(req: ApiRequest, principal: Principal) -> tuple[str | None, str | None]:
+    """(phone, name) of the caller a service verified; a user's own token carries neither."""
+    if principal.via != "service":
+        return None, None
+    claims = decode_service_token(req.bearer_token() or "")
+    return claims.phone, profile(principal.user_id).display_name
 
 
 def _sse(events: Iterator[TurnEvent]) -> Iterator[str]:

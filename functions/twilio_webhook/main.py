@@ -1,10 +1,12 @@
 """twilio_webhook: Twilio's voice and SMS webhooks at /twilio/voice.
 
-Incoming call (`/twilio/voice`), PIN (`/pin`), conversation turns (`/turn`), end of call
-(`/status`), call recordings (`/recording`), voicemail (`/voicemail`) and inbound SMS
-STOP/START (`/sms`). Every request must carry Twilio's signature for our public URL and is
-answered once: a retried request gets the first TwiML. Light: the agent is reached over HTTP
-(AGENT_URL), so no model SDK or LangGraph is imported here.
+Incoming call (`/twilio/voice`), PIN (`/pin`), conversation turns (`/turn`), the end of a
+media stream (`/after_stream`), end of call (`/status`), call recordings (`/recording`),
+voicemail (`/voicemail`) and inbound SMS STOP/START (`/sms`). Every such request must carry
+Twilio's signature for our public URL and is answered once: a retried request gets the first
+TwiML. `GET /audio/<id>` serves a synthesised reply (PHONE_TTS=play) to Twilio's `<Play>`
+behind our own signed, expiring URL. Light: the agent is reached over HTTP (AGENT_URL), so no
+model SDK or LangGraph is imported here.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import flask
 import functions_framework
 from convonet.http import ApiRequest, HttpApi
 from convonet.telephony import conversation, sms, twiml
+from convonet.telephony.audio_store import WAV_TYPE, open_signed_clip
 from convonet.telephony.webhook import answer_twilio, replay_key
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -76,6 +79,13 @@ class TurnQuery(_NonceQuery):
     offer: Literal["transfer", "voicemail"] | None = None
 
 
+class AudioQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    exp: Annotated[int, Field(ge=0, lt=2**40)]
+    sig: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
 def _pin_again() -> str:
     return twiml.ask_pin(conversation.PIN_PROMPT)
 
@@ -84,13 +94,17 @@ def _sorry_goodbye() -> str:
     return twiml.say_and_hang_up(twiml.REFUSAL)
 
 
+def _goodbye() -> str:
+    return twiml.say_and_hang_up(twiml.GOODBYE)
+
+
 @api.post("/", body=CallForm, body_format="form")
 def incoming(req: ApiRequest) -> flask.Response:
     """An incoming call: greet a known caller by name, else ask for the voice PIN."""
     form: CallForm = req.body
     return answer_twilio(
         req.raw,
-        lambda _: conversation.incoming_call(form.CallSid, form.From, form.To),
+        lambda budget: conversation.incoming_call(form.CallSid, form.From, form.To, budget),
         fallback=_pin_again,
     )
 
@@ -101,7 +115,9 @@ def pin(req: ApiRequest) -> flask.Response:
     form: PinForm = req.body
     return answer_twilio(
         req.raw,
-        lambda _: conversation.pin_entered(form.CallSid, form.From, form.Digits, form.SpeechResult),
+        lambda budget: conversation.pin_entered(
+            form.CallSid, form.From, form.Digits, form.SpeechResult, budget
+        ),
         fallback=_pin_again,
     )
 
@@ -119,6 +135,23 @@ def turn(req: ApiRequest) -> flask.Response:
         ),
         fallback=twiml.offer_transfer,
     )
+
+
+@api.post("/after_stream", body=CallForm, query=_NonceQuery, body_format="form")
+def after_stream(req: ApiRequest) -> flask.Response:
+    """The media stream ended: dial the transfer the voice gateway prepared, or say goodbye."""
+    form: CallForm = req.body
+    return answer_twilio(
+        req.raw, lambda _: conversation.stream_ended(form.CallSid), fallback=_goodbye
+    )
+
+
+@api.get("/audio/{audio_id}", query=AudioQuery)
+def audio(req: ApiRequest) -> flask.Response:
+    """A synthesised reply for `<Play>`; an altered or expired link is refused (403)."""
+    query: AudioQuery = req.query
+    wav = open_signed_clip(req.path_params["audio_id"], query.exp, query.sig)
+    return flask.Response(wav, mimetype=WAV_TYPE, headers={"Cache-Control": "private"})
 
 
 @api.post("/status", body=StatusForm, body_format="form")

@@ -106,6 +106,9 @@ class Settings(BaseSettings):
 
     # Phone: Twilio webhooks, transfers to humans, SMS and reminder calls
     twilio_mode: Literal["gather", "stream"] = "gather"
+    phone_tts: Literal["say", "play"] = "say"
+    tts_audio_bucket: str | None = None
+    tts_audio_ttl_s: int = 300
     twilio_account_sid: str | None = None
     twilio_from_number: str | None = None
     twilio_api_base_url: str | None = None

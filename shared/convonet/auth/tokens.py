@@ -1,11 +1,14 @@
 """JWTs: user access and refresh tokens, and the short-lived internal service token.
 
 Claims follow ARCHITECTURE §10. Expiry is checked against the injectable clock (not PyJWT's
-own `time.time()`), so tests can step time instead of waiting.
+own `time.time()`), so tests can step time instead of waiting. A service token may also carry
+what the issuing service verified about the caller beyond who they are: `phone`, the E.164
+number Twilio reported for a signed call, so tools can default to the caller's number.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +26,7 @@ SERVICE_AUDIENCE = "convonet-internal"
 ROLES = ("user", "agent", "supervisor", "staff", "admin")
 
 TokenType = Literal["access", "refresh"]
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 class TokenError(Exception):
@@ -50,6 +54,7 @@ class ServiceClaims:
     act: str
     caller: str
     exp: datetime
+    phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,17 +111,22 @@ def decode_user_token(token: str, typ: TokenType) -> UserClaims:
         raise TokenError("invalid_token", "The token is malformed.") from None
 
 
-def issue_service_token(act: str, caller: str) -> str:
-    """A 60-second token a service (voice gateway, Twilio function) sends for a user it verified."""
+def issue_service_token(act: str, caller: str, *, phone: str | None = None) -> str:
+    """A 60-second token a service (voice gateway, Twilio function) sends for a user it verified;
+    `phone` is the caller's number when the service verified it (a signed Twilio call)."""
+    if phone is not None and not _E164.match(phone):
+        raise ValueError(f"not an E.164 number: {phone!r}")
     settings = get_settings()
     now = get_clock().now()
-    claims = {
+    claims: dict[str, Any] = {
         "iss": caller,
         "aud": SERVICE_AUDIENCE,
         "act": act,
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(seconds=settings.service_token_ttl_s)).timestamp()),
     }
+    if phone is not None:
+        claims["phone"] = phone
     return jwt.encode(claims, settings.secret("service_token_secret"), algorithm=ALGORITHM)
 
 
@@ -124,8 +134,14 @@ def decode_service_token(token: str) -> ServiceClaims:
     claims = _decode(token, get_settings().secret("service_token_secret"), SERVICE_AUDIENCE)
     if not claims.get("act"):
         raise TokenError("invalid_token", "The service token names no user.")
+    phone = claims.get("phone")
+    if phone is not None and not (isinstance(phone, str) and _E164.match(phone)):
+        raise TokenError("invalid_token", "The service token's phone is not an E.164 number.")
     return ServiceClaims(
-        act=str(claims["act"]), caller=str(claims.get("iss", "")), exp=_from_ts(claims["exp"])
+        act=str(claims["act"]),
+        caller=str(claims.get("iss", "")),
+        exp=_from_ts(claims["exp"]),
+        phone=phone,
     )
 
 

@@ -6,6 +6,11 @@ documents (`monitor_counters/<hour>|<shard>`), so concurrent turns never contend
 document. Voice channels add their part of the waterfall (capture, STT, TTS, first audio) by
 interaction id with `merge_voice_timing`, before or after the agent's record arrives; a barge-in
 marks the interaction interrupted. Light: no LangGraph, no LLM SDKs.
+
+Transfers to a human are shown beside the turns: `store_transfer` keeps each TransferEvent
+(requested, completed, missed) as a record of agent `human_transfer`, with a status by outcome
+(a missed one is `timeout` for no answer, else `failed`). They are not agent turns, so they
+are not added to the turn counters.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ from typing import Any
 
 from convonet.clock import get_clock
 from convonet.config import get_settings
-from convonet.events.schemas import AgentInteractionEvent, Timings
+from convonet.events.schemas import AgentInteractionEvent, Timings, TransferEvent
 from convonet.state import StateStore, get_state_store
 
 INTERACTIONS = "agent_interactions"
 COUNTERS = "monitor_counters"
+# The monitor's domain for transfer records (the agent's own `transfer` domain asks for them).
+TRANSFER_AGENT = "human_transfer"
 WATERFALL_KEYS = tuple(Timings.model_fields)
 _AGENT_PART = ("route_ms", "llm_first_token_ms", "tools_ms", "total_ms")
 
@@ -40,6 +47,57 @@ def store_interaction(event: AgentInteractionEvent, store: StateStore | None = N
 
     store.transact(INTERACTIONS, event.interaction_id, combine)
     _count(store, event)
+
+
+def store_transfer(event: TransferEvent, store: StateStore | None = None) -> None:
+    """One step of a transfer, keyed by transfer and step, so a redelivery rewrites it."""
+    key = f"transfer-{event.transfer_id}-{event.kind}"
+    record: dict[str, Any] = {
+        "interaction_id": key,
+        "event_id": event.event_id,
+        "session_id": event.call_sid or event.transfer_id,
+        "user_id": event.user_id,
+        "user_name": None,
+        "channel": "phone" if event.call_sid else "voice",
+        "agent": TRANSFER_AGENT,
+        "provider": "twilio" if event.call_sid else "sip",
+        "model": event.extension or "",
+        "prompt": event.reason or "",
+        "response": _transfer_summary(event),
+        "status": _transfer_status(event),
+        "error": event.outcome if event.kind == "missed" else None,
+        "tool_calls": [],
+        "tool_call_count": 0,
+        "timings": {},
+        "duration_ms": 0.0,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "occurred_at": event.occurred_at,
+        "transfer": {
+            "transfer_id": event.transfer_id,
+            "kind": event.kind,
+            "department": event.department,
+            "extension": event.extension,
+            "outcome": event.outcome,
+        },
+    }
+    ttl = get_settings().monitor_retention_s
+    (store or get_state_store()).set(INTERACTIONS, key, record, ttl_s=ttl)
+
+
+def _transfer_status(event: TransferEvent) -> str:
+    if event.kind != "missed":
+        return "success"
+    return "timeout" if event.outcome == "no-answer" else "failed"
+
+
+def _transfer_summary(event: TransferEvent) -> str:
+    where = f"{event.department} (extension {event.extension or 'unknown'})"
+    if event.kind == "requested":
+        return f"Transfer to {where} requested."
+    if event.kind == "completed":
+        return f"Transfer to {where} connected."
+    return f"Transfer to {where} missed ({event.outcome or 'failed'}); a callback was requested."
 
 
 def merge_voice_timing(

@@ -1,7 +1,9 @@
 """The phone's way to the assistant: one agent turn within what is left of the webhook budget.
 
 In production (AGENT_URL set) the turn is a POST to `agent_turn` with the internal service
-token acting for the verified caller, so this function never loads LangGraph or a model SDK.
+token acting for the verified caller and carrying the number Twilio reported (its `phone`
+claim), so this function never loads LangGraph or a model SDK while the tools still default to
+the caller's number.
 In dev (AGENT_URL unset) the turn runs in-process on a worker thread. Either way the wait is
 cut at the budget: a stalled model means `AgentUnavailable`, never a late or silent answer.
 """
@@ -66,7 +68,7 @@ def _reply(body: dict[str, Any]) -> AgentReply:
 def _over_http(url: str, turn: PhoneTurn, timeout_s: float, key: str) -> dict[str, Any]:
     import httpx
 
-    token = issue_service_token(turn.user_id, SERVICE_NAME)
+    token = issue_service_token(turn.user_id, SERVICE_NAME, phone=turn.caller_phone)
     try:
         response = httpx.post(
             url.rstrip("/") + "/process",

@@ -5,7 +5,10 @@ convonet.telephony.webhook) and returns the TwiML to answer with. A known caller
 greeted by name; anyone else gives their voice PIN by keypad or voice, with failures counted
 per caller number and per call (PIN_MAX_FAILURES within PIN_LOCKOUT_WINDOW_S locks both).
 Every turn runs the agent within what is left of the webhook budget; an overrun or failure is
-an apology with an offer of a person, and "yes" to that offer transfers at once.
+an apology with an offer of a person, and "yes" to that offer transfers at once. With
+PHONE_TTS=play the greeting and the answers are played in the configured TTS voice.
+In TWILIO_MODE=stream the voice gateway holds the conversation; when its media stream ends,
+`stream_ended` dials the transfer the gateway prepared, if any, or says goodbye.
 """
 
 from __future__ import annotations
@@ -19,9 +22,13 @@ from convonet.config import get_settings
 from convonet.telephony import calls, twiml
 from convonet.telephony.agent_client import AgentUnavailable, PhoneTurn, ask_agent
 from convonet.telephony.calls import PhoneCall
+from convonet.telephony.reply_audio import reply_audio_url
 from convonet.telephony.transfer import (
+    PreparedTransfer,
     attach_voicemail,
+    claim_dial,
     department_extension,
+    pending_transfer_for_call,
     prepare_transfer,
     record_outcome,
 )
@@ -40,6 +47,7 @@ MISSED = (
     "Would you like to leave a voicemail, or is there anything else I can help with?"
 )
 TRANSFERRING = "Transferring you to {department} now. Please hold."
+CONNECTING = "Please hold while I connect you to {department}."
 TIMEOUT_REASON = "The assistant could not answer in time and the caller accepted a person."
 
 _DIGIT_WORDS = {
@@ -73,20 +81,22 @@ _GOODBYES = frozenset(
 # Incoming call and PIN -------------------------------------------------------------------
 
 
-def incoming_call(call_sid: str, from_raw: str | None, to_raw: str | None) -> str:
+def incoming_call(call_sid: str, from_raw: str | None, to_raw: str | None, budget: Budget) -> str:
     settings = get_settings()
     call = calls.open_call(call_sid, from_raw, to_raw)
     if _locked(call):
         return twiml.say_and_hang_up(twiml.REFUSAL)
     if call.user_id is None:
         return twiml.ask_pin(PIN_PROMPT, recording=settings.call_recording)
-    return _welcome(call, recording=settings.call_recording)
+    return _welcome(call, budget, recording=settings.call_recording)
 
 
-def pin_entered(call_sid: str, from_raw: str | None, digits: str, speech: str) -> str:
+def pin_entered(
+    call_sid: str, from_raw: str | None, digits: str, speech: str, budget: Budget
+) -> str:
     call = calls.load_call(call_sid) or calls.open_call(call_sid, from_raw, None)
     if call.user_id is not None:
-        return _welcome(call)
+        return _welcome(call, budget)
     if _locked(call):
         return twiml.say_and_hang_up(twiml.REFUSAL)
     pin = spoken_pin(digits or speech)
@@ -98,7 +108,7 @@ def pin_entered(call_sid: str, from_raw: str | None, digits: str, speech: str) -
     limiter = pin_limiter()
     for subject in _pin_sources(call):
         limiter.reset(subject)
-    return _welcome(calls.authenticate(call, user_id))
+    return _welcome(calls.authenticate(call, user_id), budget)
 
 
 def spoken_pin(text: str) -> str:
@@ -107,16 +117,19 @@ def spoken_pin(text: str) -> str:
     return "".join(t if t.isdigit() else _DIGIT_WORDS.get(t, "") for t in tokens)
 
 
-def _welcome(call: PhoneCall, *, recording: bool = False) -> str:
+def _welcome(call: PhoneCall, budget: Budget, *, recording: bool = False) -> str:
     assert call.user_id is not None
     greeting = f"Hi {call.first_name}, this is Convonet. How can I help you today?"
     calls.add_lines(call, ("assistant", greeting))
+    audio_url = reply_audio_url(greeting, budget)
     if get_settings().twilio_mode == "stream":
         from convonet.telephony.stream_token import issue_stream_token
 
         token = issue_stream_token(call.user_id, call.call_sid)
-        return twiml.media_stream(token, greeting_text=greeting, recording=recording)
-    return twiml.reply(greeting, recording=recording)
+        return twiml.media_stream(
+            token, greeting_text=greeting, audio_url=audio_url, recording=recording
+        )
+    return twiml.reply(greeting, audio_url=audio_url, recording=recording)
 
 
 def _wrong_pin(call: PhoneCall) -> str:
@@ -172,7 +185,7 @@ def conversation_turn(
     calls.add_lines(call, ("user", text), ("assistant", answer.text))
     if answer.transfer:
         return _transfer(call, answer.transfer, answer.text)
-    return twiml.reply(answer.text)
+    return twiml.reply(answer.text, audio_url=reply_audio_url(answer.text, budget))
 
 
 def _accept_offer(call: PhoneCall, text: str, offer: Literal["transfer", "voicemail"]) -> str:
@@ -196,9 +209,12 @@ def _transfer(call: PhoneCall, asked: dict[str, str], said: str) -> str:
         conversation=calls.transcript(call.record_id),
     )
     calls.mark_transferred(call, prepared.transfer_id)
-    text = said.strip() or TRANSFERRING.format(department=prepared.department)
+    return _dial(prepared, said.strip() or TRANSFERRING.format(department=prepared.department))
+
+
+def _dial(transfer: PreparedTransfer, text: str) -> str:
     timeout = get_settings().transfer_dial_timeout_s
-    return twiml.dial_agent(text, prepared.sip_uri, prepared.transfer_id, timeout)
+    return twiml.dial_agent(text, transfer.sip_uri, transfer.transfer_id, timeout)
 
 
 def _is_yes(text: str) -> bool:
@@ -210,7 +226,18 @@ def _is_goodbye(text: str) -> bool:
     return text.lower().strip(" .!?,") in _GOODBYES
 
 
-# Transfer outcome, recordings, end of call ------------------------------------------------
+# End of a media stream, transfer outcome, recordings, end of call --------------------------
+
+
+def stream_ended(call_sid: str) -> str:
+    """The gateway ended the media stream: dial its pending transfer once, else say goodbye."""
+    transfer = pending_transfer_for_call(call_sid)
+    if transfer is None or not claim_dial(transfer.transfer_id):
+        return twiml.say_and_hang_up(twiml.GOODBYE)
+    call = calls.load_call(call_sid)
+    if call is not None and call.transfer_id != transfer.transfer_id:
+        calls.mark_transferred(call, transfer.transfer_id)
+    return _dial(transfer, CONNECTING.format(department=transfer.department))
 
 
 def transfer_result(transfer_id: str, dial_status: str) -> str:

@@ -3,7 +3,8 @@
 `CallSimulator` plays the caller's side against the local stack (`make dev`, or a Flask app in
 tests through an httpx WSGI transport): it starts the call, presses keys, speaks (Twilio's
 speech recognition result), stays silent, reports a transfer's outcome, hangs up, and follows
-the TwiML it gets back exactly as Twilio would (Gather actions, Redirects, the Dial action).
+the TwiML it gets back exactly as Twilio would (Gather actions, Redirects, the Dial action, the
+Connect action when a media stream ends).
 Every request is signed with the real `twilio` RequestValidator for the public URL in the
 TwiML, so the webhook's signature check runs as in production. `public_url` is the stack's
 public URL (default: PUBLIC_BASE_URL, or its dev default). `retry()` resends the last
@@ -133,6 +134,11 @@ class CallSimulator:
         if target is None:
             raise AssertionError("the last answer has no Redirect to follow")
         return self.post(target, {})
+
+    def stream_ends(self) -> TwimlAnswer:
+        """The media stream closed (the gateway ended it): Twilio requests the Connect action."""
+        self.log.append(("network", "[media stream ended]"))
+        return self.post(self._action("Connect"), {})
 
     def dial_outcome(self, status: str, duration_s: int = 0) -> TwimlAnswer:
         """How the transfer's `<Dial>` ended: completed, busy, no-answer, failed."""

@@ -9,6 +9,11 @@ ids, reason, department) under the transfer id in `transfer_context` with a TTL,
 a `requested` TransferEvent. The SIP call carries the transfer id as `X-Convonet-Transfer-Id`,
 so the agent's pop-up loads exactly this caller with `load_transfer_context`.
 
+During a Twilio media stream the voice gateway prepares the transfer, ends the stream, and
+Twilio asks twilio_webhook what next (`after_stream`): `pending_transfer_for_call` finds the
+transfer and `claim_dial` (a StateStore create in `transfer_dials`) lets exactly one answer
+dial it, however often Twilio asks.
+
 `record_outcome` takes the `<Dial>` result. A missed transfer (busy, no answer, failed) opens a
 callback request for the department: a `callback_requests` document (open, with the caller's
 number, reason and any voicemail) that the call center works through, and a `missed`
@@ -37,10 +42,13 @@ log = logging.getLogger(__name__)
 CONTEXT = "transfer_context"
 AGENTS = "call_center_agents"
 CALLBACKS = "callback_requests"
+DIALS = "transfer_dials"
 SIP_HEADER = "X-Convonet-Transfer-Id"
 DEFAULT_DEPARTMENT = "support"
 _CONVERSATION_LINES = 50
 _CRM_IDS = 10
+# Transfers one call may have asked for (a missed one, then another); the newest is dialled.
+_PENDING_SCAN = 10
 
 Outcome = Literal["completed", "missed"]
 _COMPLETED = frozenset({"completed", "answered"})
@@ -132,6 +140,37 @@ def load_transfer_context(transfer_id: str) -> dict[str, Any] | None:
     if not transfer_id or len(transfer_id) > 64:
         return None
     return get_state_store().get(CONTEXT, transfer_id)
+
+
+def pending_transfer_for_call(call_sid: str) -> PreparedTransfer | None:
+    """The newest transfer prepared for this call that has not been dialled yet."""
+    if not call_sid:
+        return None
+    store = get_state_store()
+    rows = store.query(
+        CONTEXT,
+        where=[("call_sid", "==", call_sid), ("status", "==", "requested")],
+        limit=_PENDING_SCAN,
+    )
+    waiting = [doc for key, doc in rows if store.get(DIALS, key) is None]
+    if not waiting:
+        return None
+    context = max(waiting, key=lambda doc: doc["requested_at"])
+    agent = context.get("agent_user_id")
+    return PreparedTransfer(
+        transfer_id=str(context["transfer_id"]),
+        department=str(context["department"]),
+        extension=str(context["extension"]),
+        reason=str(context.get("reason") or ""),
+        agent_user_id=str(agent) if agent else None,
+    )
+
+
+def claim_dial(transfer_id: str) -> bool:
+    """True for exactly one caller per transfer: the agent's extension rings once."""
+    claim = {"transfer_id": transfer_id, "dialled_at": get_clock().now()}
+    ttl = get_settings().transfer_context_ttl_s
+    return get_state_store().create(DIALS, transfer_id, claim, ttl_s=ttl)
 
 
 def record_outcome(transfer_id: str, dial_status: str) -> tuple[Outcome, dict[str, Any] | None]:

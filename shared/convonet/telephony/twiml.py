@@ -23,6 +23,8 @@ TURN_PATH = f"{VOICE_PREFIX}/turn"
 PIN_PATH = f"{VOICE_PREFIX}/pin"
 RECORDING_PATH = f"{VOICE_PREFIX}/recording"
 VOICEMAIL_PATH = f"{VOICE_PREFIX}/voicemail"
+AFTER_STREAM_PATH = f"{VOICE_PREFIX}/after_stream"
+AUDIO_PATH = f"{VOICE_PREFIX}/audio"
 TRANSFER_CALLBACK_PATH = "/twilio/transfer_callback"
 MEDIA_PATH = "/twilio/media"
 
@@ -191,13 +193,21 @@ def record_voicemail(text: str) -> str:
     return str(response)
 
 
-def media_stream(call_token: str, *, greeting_text: str = "", recording: bool = False) -> str:
-    """Hand the call to the voice gateway's media-stream endpoint."""
+def media_stream(
+    call_token: str,
+    *,
+    greeting_text: str = "",
+    audio_url: str | None = None,
+    recording: bool = False,
+) -> str:
+    """Hand the call to the voice gateway's media-stream endpoint; when the stream ends
+    (the gateway closed it for a transfer or a goodbye), Twilio asks `after_stream` what next."""
     response = _response(recording=recording)
-    if greeting_text:
-        response.say(greeting_text, language=LANGUAGE)
+    _speak(response, greeting_text, audio_url)
     ws_base = public_base_url().replace("https://", "wss://", 1).replace("http://", "ws://", 1)
-    connect = response.connect()
+    connect = response.connect(
+        action=public(AFTER_STREAM_PATH, t=secrets.token_hex(6)), method="POST"
+    )
     stream = connect.stream(url=ws_base + MEDIA_PATH)
     stream.parameter(name="call_token", value=call_token)
     return str(response)

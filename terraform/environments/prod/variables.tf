@@ -39,6 +39,7 @@ variable "integrations" {
     google_oauth_client_id = optional(string, "")
     twilio_account_sid     = optional(string, "")
     twilio_from_number     = optional(string, "")
+    tts_audio_bucket       = optional(string, "")
   })
   default = {}
 }

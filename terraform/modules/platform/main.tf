@@ -29,6 +29,8 @@ locals {
       # SMS and reminder calls: empty leaves notify / dispatch_reminders logging instead of sending.
       TWILIO_ACCOUNT_SID = var.integrations.twilio_account_sid
       TWILIO_FROM_NUMBER = var.integrations.twilio_from_number
+      # PHONE_TTS=play clips: a bucket (V4 signed URLs), else kept in Firestore.
+      TTS_AUDIO_BUCKET = var.integrations.tts_audio_bucket
     },
     var.settings,
   )
