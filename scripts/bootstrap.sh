@@ -56,3 +56,15 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "bootstrap: browser tests need Debian's chromium: sudo apt-get install -y chromium" >&2
   fi
 fi
+
+# Kamailio as the SIP-over-WebSocket registrar/proxy of the browser transfer test (auth_ephemeral
+# checks the same short-lived credentials as the PBX).
+KAMAILIO_PACKAGES="kamailio kamailio-websocket-modules kamailio-autheph-modules"
+if ! ls /usr/lib/*/kamailio/modules/auth_ephemeral.so >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && need apt-get; then
+    echo "bootstrap: installing kamailio (apt)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $KAMAILIO_PACKAGES >/dev/null
+  else
+    echo "bootstrap: the SIP transfer test needs: sudo apt-get install -y $KAMAILIO_PACKAGES" >&2
+  fi
+fi
