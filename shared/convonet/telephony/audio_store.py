@@ -1,13 +1,13 @@
 """Short-lived URLs for synthesised phone replies, which Twilio fetches to `<Play>` them.
 
-`get_audio_store().put(wav)` keeps one clip for TTS_AUDIO_TTL_S and returns the URL Twilio
-fetches. With TTS_AUDIO_BUCKET set the clip is a Cloud Storage object behind a V4 signed URL
-(production; the bucket's lifecycle rule removes old objects). Otherwise it is a StateStore
-document (SQLite locally, Firestore when deployed without a bucket) that twilio_webhook serves
-at `/twilio/voice/audio/<id>?exp=&sig=`: `sig` is an HMAC of the id and the expiry under a key
-derived from SERVICE_TOKEN_SECRET, so a changed id or expiry, a forged signature or a passed
-expiry is refused (403). A clip too large for one document raises `AudioTooLarge`; the caller
-then hears `<Say>` instead.
+`get_audio_store().put(wav, timeout_s)` keeps one clip for TTS_AUDIO_TTL_S and returns the URL
+Twilio fetches. With TTS_AUDIO_BUCKET set the clip is a Cloud Storage object behind a V4 signed
+URL (give the bucket a lifecycle rule that deletes `phone-tts/` objects after a day). Otherwise
+it is a StateStore document (SQLite locally, Firestore when deployed without a bucket) that
+twilio_webhook serves at `/twilio/voice/audio/<id>?exp=&sig=`: `sig` is an HMAC of the id and
+the expiry under a key derived from SERVICE_TOKEN_SECRET, so a changed id or expiry, a forged
+signature or a passed expiry is refused (403). A clip too large for one document raises
+`AudioTooLarge`; the caller then hears `<Say>` instead.
 """
 
 from __future__ import annotations
