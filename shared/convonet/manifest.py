@@ -351,6 +351,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             "VOICE_RESUME_TTL_S",
             "VOICE_SESSION_TTL_S",
             "VOICE_DRAIN_TIMEOUT_S",
+            "VOICE_TRANSFER_CLOSE_S",
             "MEDIA_STREAM_TOKEN_TTL_S",
             "TRANSFER_EXTENSIONS",
             "FUSIONPBX_SIP_DOMAIN",

@@ -205,3 +205,48 @@ def test_untrusted_stream_is_refused(
         return client.ws.close_code
 
     assert call(voice_server.ws_url("/twilio/media"), script) == 1008
+
+
+def test_transfer_leaves_the_stream_once_the_goodbye_has_played(
+    voice_server: VoiceServer,
+    pin_user: WorkspaceUser,
+    scripted_model: ScriptedChatModel,
+    configure: Any,
+) -> None:
+    """Twilio dials the human from the <Connect> action, which it requests only when the
+    stream closes: the gateway closes it after the marks prove the last words were heard."""
+    from convonet.llm.scripted import call_tool
+    from convonet.telephony.transfer import pending_transfer_for_call
+
+    configure(VOICE_TRANSFER_CLOSE_S=3600)  # only the acknowledged marks can end the stream
+    scripted_model.responses = [
+        call_tool("transfer_to_agent", {"department": "support", "reason": "wants a person"}),
+        say("Connecting you to a person now."),
+    ]
+    token = issue_stream_token(pin_user.id, CALL_SID)
+
+    async def script(client: TwilioClient) -> tuple[int | None, list[dict[str, Any]]]:
+        await client.start(token, greet="0")
+        for digit in "0#":
+            await client.send("dtmf", dtmf={"track": "inbound_track", "digit": digit})
+        unplayed: list[dict[str, Any]] = []
+        with contextlib.suppress(websockets.ConnectionClosed):
+            for _ in range(200):  # the client gives up eventually: then close_code is None
+                try:
+                    event = json.loads(await asyncio.wait_for(client.ws.recv(), 0.3))
+                except TimeoutError:  # all audio is out; Twilio plays it, then acks the marks
+                    for mark in unplayed:
+                        await client.send("mark", mark=mark)
+                    unplayed.clear()
+                    continue
+                client.events.append(event)
+                if event["event"] == "mark":
+                    unplayed.append(event["mark"])
+        return client.ws.close_code, client.events
+
+    close_code, events = call(voice_server.ws_url("/twilio/media"), script)
+    assert close_code == 1000
+    kinds = [e["event"] for e in events]
+    assert "media" in kinds and kinds[-1] == "mark", "the goodbye played, then the stream closed"
+    pending = pending_transfer_for_call(CALL_SID)
+    assert pending is not None and pending.department == "support"

@@ -171,6 +171,8 @@ class VoiceSession:
         self._on_authenticated = on_authenticated
         self._recording: _Recording | None = None
         self._turn: _Turn | None = None
+        self._playback_progress: asyncio.Event | None = None
+        self._leaving_after: _Turn | None = None
         self._settling: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._errors = 0
@@ -652,7 +654,7 @@ class VoiceSession:
         transfer = final.get("transfer")
         await self._send(p.AgentFinal(text=text, turn_id=turn.turn_id, transfer=transfer))
         if transfer:
-            await self._send_transfer(transfer)
+            await self._send_transfer(transfer, turn)
 
     async def _settle_interrupted(self, turn: _Turn) -> None:
         """Cut the stored answer to what was heard (the agent has finished the turn)."""
@@ -697,6 +699,7 @@ class VoiceSession:
         await self._report_timing(turn)
         if self._turn is turn:
             self._turn = None
+        self._signal_playback()
         if self.state is not None and not self.closed:
             token = await asyncio.to_thread(access.save_session, self.state)
             await self._send(p.Status(stage="ready", resume_token=token))
@@ -710,9 +713,15 @@ class VoiceSession:
 
     def played(self, turn_id: str, sentence: int) -> None:
         """The transport confirms a sentence was played out (a Twilio mark came back)."""
-        turn = self._turn
-        if turn is not None and turn.turn_id == turn_id and not turn.cut:
-            turn.heard = max(turn.heard, sentence + 1)
+        for turn in (self._turn, self._leaving_after):
+            if turn is not None and turn.turn_id == turn_id and not turn.cut:
+                turn.heard = max(turn.heard, sentence + 1)
+                break
+        self._signal_playback()
+
+    def _signal_playback(self) -> None:
+        if self._playback_progress is not None:
+            self._playback_progress.set()
 
     def speaking(self) -> bool:
         return self._turn is not None and not self._turn.cut
@@ -737,7 +746,7 @@ class VoiceSession:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _send_transfer(self, transfer: dict[str, Any]) -> None:
+    async def _send_transfer(self, transfer: dict[str, Any], turn: _Turn) -> None:
         from convonet.voice.transfer import hand_off
 
         assert self.identity is not None and self.state is not None
@@ -757,6 +766,25 @@ class VoiceSession:
             return
         if frame is not None:
             await self._send(frame)
+        elif self.channel == "phone":
+            self._spawn(self._leave_stream_after(turn))
+
+    async def _leave_stream_after(self, turn: _Turn) -> None:
+        """A phone call leaves the media stream once the last words have played (Twilio's marks
+        say so, or VOICE_TRANSFER_CLOSE_S passes): Twilio then requests the <Connect> action,
+        which dials the human."""
+
+        progress = self._playback_progress = asyncio.Event()
+        self._leaving_after = turn  # marks keep counting after the turn has sent its audio
+
+        async def played_out() -> None:
+            while not turn.cut and (self._turn is turn or turn.heard < len(turn.speaker.sentences)):
+                await progress.wait()
+                progress.clear()
+
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(played_out(), get_settings().voice_transfer_close_s)
+        await self.close(CLOSE_NORMAL, "transferred to a human")
 
     # Silence, idle and shutdown ---------------------------------------------------------------
 
