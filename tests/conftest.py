@@ -18,6 +18,7 @@ pytest_plugins = [
     "tests.fixtures.suitecrm",
     "tests.fixtures.llm",
     "tests.fixtures.browser",
+    "tests.fixtures.kamailio",
     "tests.fixtures.speech",
     "tests.fixtures.twilio",
     "tests.fixtures.voice",

@@ -1,5 +1,6 @@
-// English and Korean for the guest-facing Hanok pages. Elements name their text with
-// data-i18n="key" (or data-i18n-placeholder); t(key, values) formats messages in scripts.
+// English and Korean for the guest-facing pages (pages add their own with addStrings).
+// Elements name their text with data-i18n="key" (or data-i18n-placeholder); t(key, values)
+// formats messages in scripts.
 
 const STRINGS = {
   en: {
@@ -111,6 +112,11 @@ const STRINGS = {
 };
 
 const KEY = "convonet.lang";
+
+/** A page's own strings ({en: {...}, ko: {...}}), added to the shared ones. */
+export function addStrings(more) {
+  for (const [language, strings] of Object.entries(more)) Object.assign(STRINGS[language], strings);
+}
 
 export function lang() {
   const stored = localStorage.getItem(KEY);
