@@ -113,6 +113,7 @@ def test_a_missed_transfer_is_visible_to_supervisors(
     assert {i["domain"] for i in everything} == {TRANSFER_AGENT, "transfer"}
     stats = monitor("stats")["stats"]
     assert stats["total_interactions"] == 1, "only the agent's turn counts as a turn"
+    assert stats["percentile_sample"] == 1, "dial outcomes stay out of the turn durations"
 
 
 @pytest.mark.parametrize(("dial_status", "status"), [("busy", "failed"), ("completed", "success")])

@@ -21,7 +21,13 @@ from typing import Any
 from convonet.clock import get_clock
 from convonet.config import get_settings
 from convonet.domain.errors import Invalid
-from convonet.monitor.records import COUNTERS, INTERACTIONS, hour_bucket, waterfall
+from convonet.monitor.records import (
+    COUNTERS,
+    INTERACTIONS,
+    TRANSFER_AGENT,
+    hour_bucket,
+    waterfall,
+)
 from convonet.state import Filter, StateStore, get_state_store
 
 PERCENTILE_SAMPLE = 1000
@@ -76,6 +82,7 @@ def window_stats(
             descending=True,
             limit=PERCENTILE_SAMPLE,
         )
+        if doc.get("agent") != TRANSFER_AGENT  # a dial outcome is not an agent turn
     )
     stats: dict[str, Any] = {
         "window": {"since": since, "until": until},
