@@ -30,4 +30,4 @@ seed: bootstrap
 	@$(PY) scripts/seed.py
 
 bench: bootstrap
-	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@$(PY) bench/run_all.py

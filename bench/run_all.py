@@ -1,0 +1,140 @@
+"""`make bench`: run every benchmark in bench/ and write docs/PERFORMANCE.md from what they print.
+
+Each bench runs as its own process (so every one starts cold and none skews another), its
+output is echoed as it comes and kept verbatim for the document, with the machine it ran on
+and how to reproduce it. A bench that fails is reported in the document and makes the run
+exit non-zero, after the others have run.
+
+    .venv/bin/python bench/run_all.py [--only cold_start tool_call]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+DOC = BENCH.parent / "docs" / "PERFORMANCE.md"
+# Known benches first, in this order, with what each shows; any other bench/*.py runs after.
+ABOUT = {
+    "cold_imports": "Import of each function's main.py in a fresh process, vs functions_framework.",
+    "cold_start": "Process start to first healthz / first real request, served by "
+    "`functions-framework`, vs a hello-world function.",
+    "reservations_api": "Requests per second of `reservations` (availability, booking) on SQLite "
+    "and PostgreSQL, vs hello-world; overbooking check under load.",
+    "agent_turn": "What Convonet adds around the model per agent turn (scripted model, local "
+    "state): p50/p95/p99, with and without a tool call.",
+    "tool_call": "One tool call in-process vs over MCP stdio (warm session, and a new session "
+    "per call as the original system did).",
+    "voice_turn": "The browser voice turn over the WebSocket: overhead, concurrency, soak.",
+    "phone_turn": "The phone turn (Twilio media stream): overhead, concurrency, soak.",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    seconds: float
+    returncode: int
+    output: str
+
+
+def benches(only: list[str] | None) -> list[Path]:
+    found = {p.stem: p for p in BENCH.glob("*.py") if p.stem not in ("run_all", "__init__")}
+    order = [n for n in ABOUT if n in found] + sorted(set(found) - set(ABOUT))
+    return [found[n] for n in order if not only or n in only]
+
+
+def run(path: Path) -> Outcome:
+    print(f"== {path.name}", flush=True)
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, str(path)],
+        cwd=BENCH.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        print(line, end="", flush=True)
+        lines.append(line)
+    return Outcome(path.stem, time.perf_counter() - started, proc.wait(), "".join(lines))
+
+
+def machine() -> list[str]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    return [
+        f"- CPU: {cpu}, {os.cpu_count()} logical cores (`nproc` {len(os.sched_getaffinity(0))})",
+        f"- Python {platform.python_version()} on {platform.platform()}",
+        f"- Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+    ]
+
+
+def document(outcomes: list[Outcome]) -> str:
+    parts = [
+        "# Performance",
+        "",
+        "Written by `make bench` (bench/run_all.py); do not edit by hand. Every figure below is",
+        "printed by a bench in `bench/` on the machine named here; benches print figures and",
+        "ratios, they never assert on time. Ratios against a hello-world function measured in",
+        "the same run make the numbers comparable across machines.",
+        "",
+        "## Machine",
+        "",
+        *machine(),
+        "",
+        "## Reproduce",
+        "",
+        "```",
+        "make bench                                   # all of them, rewrites this file",
+        ".venv/bin/python bench/run_all.py --only cold_start tool_call",
+        ".venv/bin/python bench/<name>.py             # one, printing only",
+        "```",
+        "",
+        "PostgreSQL figures need the test server at 127.0.0.1:5432 (`bash "
+        "scripts/ensure_postgres.sh`); without it those rows are skipped.",
+    ]
+    for outcome in outcomes:
+        status = "" if outcome.returncode == 0 else f" — FAILED (exit {outcome.returncode})"
+        parts += [
+            "",
+            f"## {outcome.name}{status}",
+            "",
+            ABOUT.get(outcome.name, f"bench/{outcome.name}.py"),
+            f"Took {outcome.seconds:.0f} s.",
+            "",
+            "```",
+            outcome.output.rstrip(),
+            "```",
+        ]
+    return "\n".join(parts) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", help="bench names (file stems) to run")
+    args = parser.parse_args()
+    outcomes = [run(path) for path in benches(args.only)]
+    DOC.write_text(document(outcomes))
+    print(f"wrote {DOC.relative_to(BENCH.parent)}")
+    return 1 if any(o.returncode for o in outcomes) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
