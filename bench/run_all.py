@@ -24,7 +24,10 @@ BENCH = Path(__file__).resolve().parent
 DOC = BENCH.parent / "docs" / "PERFORMANCE.md"
 # Known benches first, in this order, with what each shows; any other bench/*.py runs after.
 ABOUT = {
-    "cold_imports": "Import of each function's main.py in a fresh process, vs functions_framework.",
+    "cold_imports": "Import of each function's main.py in a fresh process, vs functions_framework. "
+    "Light functions import no LLM SDK, LangGraph or Cloud SQL connector (heavy modules column); "
+    "what they still import (SQLAlchemy and the ORM models, pydantic-settings, PyJWT with "
+    "cryptography) is used by their first request, so deferring it would only move the cost.",
     "cold_start": "Process start to first healthz / first real request, served by "
     "`functions-framework`, vs a hello-world function.",
     "reservations_api": "Requests per second of `reservations` (availability, booking) on SQLite "
@@ -82,6 +85,8 @@ def machine() -> list[str]:
     return [
         f"- CPU: {cpu}, {os.cpu_count()} logical cores (`nproc` {len(os.sched_getaffinity(0))})",
         f"- Python {platform.python_version()} on {platform.platform()}",
+        "- Load average at the start (1, 5, 15 min): "
+        + ", ".join(f"{load:.2f}" for load in os.getloadavg()),
         f"- Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
     ]
 
