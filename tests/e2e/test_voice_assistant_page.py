@@ -8,6 +8,7 @@ turn's latency waterfall; with no console error.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -84,13 +85,13 @@ def test_a_wrong_pin_is_refused_and_nothing_opens(page: Any) -> None:
     expect(page.locator("#talk")).to_be_hidden()
 
 
-def test_a_spoken_request_is_answered_aloud(
-    page: Any, spoken_request: tuple[Path, float]
-) -> None:
+def test_a_spoken_request_is_answered_aloud(page: Any, spoken_request: tuple[Path, float]) -> None:
     sign_in_by_pin(page)
     greeting = page.locator("#conversation li.assistant").first
     expect(greeting).to_contain_text("What can I help you with")
-    page.wait_for_function("Number(document.querySelector('#audio-state').dataset.playedChunks) > 0")
+    page.wait_for_function(
+        "Number(document.querySelector('#audio-state').dataset.playedChunks) > 0"
+    )
 
     page.keyboard.down("Space")  # over the greeting: a barge-in, then the request
     expect(page.locator("#talk-button")).to_have_attribute("aria-pressed", "true")
@@ -108,9 +109,9 @@ def test_a_spoken_request_is_answered_aloud(
     page.wait_for_function(
         f"Number(document.querySelector('#audio-state').dataset.playedChunks) > {before}"
     )
-    expect(page.locator("#waterfall svg[aria-label='Latency waterfall'] rect").first).to_be_attached(
-        timeout=20000
-    )
+    expect(
+        page.locator("#waterfall svg[aria-label='Latency waterfall'] rect").first
+    ).to_be_attached(timeout=20000)
     expect(page.locator("#stage")).to_have_attribute("data-stage", "ready", timeout=20000)
     screenshot(page, "voice_assistant_spoken_turn")
 
@@ -127,3 +128,61 @@ def test_a_typed_request_streams_and_can_be_interrupted(page: Any) -> None:
     page.keyboard.press("Escape")
     expect(page.locator("#audio-state")).to_have_attribute("data-audio-state", "idle")
     expect(page.locator("#stage")).to_have_attribute("data-stage", "ready", timeout=20000)
+
+
+def test_a_dropped_socket_resumes_the_same_session(page: Any) -> None:
+    """The gateway restarts (1012): the page reconnects with its resume token and carries on."""
+    connections: list[dict[str, Any]] = []
+
+    def relay(socket: Any) -> None:
+        server = socket.connect_to_server()
+        link: dict[str, Any] = {"page": socket, "server": server, "sent": [], "received": []}
+
+        def upstream(message: str | bytes) -> None:
+            link["sent"].append(json.loads(message))
+            server.send(message)
+
+        def downstream(message: str | bytes) -> None:
+            link["received"].append(json.loads(message))
+            socket.send(message)
+
+        socket.on_message(upstream)
+        server.on_message(downstream)
+        connections.append(link)
+
+    def until(done: Any) -> None:
+        for _ in range(200):
+            if done():
+                return
+            page.wait_for_timeout(50)
+        pytest.fail("the page did not get there")
+
+    page.route_web_socket("**/webrtc/ws", relay)
+    sign_in_by_pin(page)
+    # Drop once the greeting is over: the resume token of its `ready` is the live one.
+    until(lambda: any(f.get("stage") == "ready" for f in connections[0]["received"]))
+    connections[0]["server"].close()
+    connections[0]["page"].close(code=1012, reason="server restarting; resume")
+    until(lambda: len(connections) == 2 and connections[1]["sent"])
+    first = connections[1]["sent"][0]
+    assert first["type"] == "authenticate" and first.get("resume_token")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "open")
+    page.fill("#text-input", "what are my todos")
+    page.press("#text-input", "Enter")
+    expect(page.locator("#conversation li.user .text")).to_have_text("what are my todos")
+    expect(page.locator("#conversation li.assistant")).to_have_count(2, timeout=20000)
+
+
+def test_hands_free_ends_the_utterance_on_a_pause(page: Any) -> None:
+    """Streaming mode: the gateway's VAD hears the pause after the request and answers it."""
+    sign_in_by_pin(page)
+    page.check("input[name=mode][value=handsfree]")
+    page.click("#talk-button")
+    expect(page.locator("#talk-button")).to_have_attribute("aria-pressed", "true")
+    heard = page.locator("#conversation li.user .text").first
+    expect(heard).to_have_text(REQUEST, timeout=20000)
+    expect(page.locator("#conversation li.user + li.assistant .text").first).to_contain_text(
+        "bread", timeout=20000
+    )
+    page.click("#talk-button")
+    expect(page.locator("#talk-button")).to_have_attribute("aria-pressed", "false")

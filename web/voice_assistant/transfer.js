@@ -13,9 +13,10 @@ function parseTarget(uri) {
 
 /**
  * Call the transfer's extension. onState(state, detail) with state one of connecting, calling,
- * ringing, connected, ended, failed. Resolves with {hangup()}.
+ * ringing, connected, ended, failed; onMedia(RTCPeerConnection.connectionState) for the audio
+ * path. Resolves with {hangup()}.
  */
-export async function callAgent(frame, { onState, remoteAudio }) {
+export async function callAgent(frame, { onState, onMedia, remoteAudio }) {
   const { sip } = frame;
   if (!sip || !sip.ws_url) {
     onState("failed", "no PBX");
@@ -53,6 +54,7 @@ export async function callAgent(frame, { onState, remoteAudio }) {
       eventHandlers: {
         peerconnection: ({ peerconnection }) => {
           peerconnection.addEventListener("track", (event) => { remoteAudio.srcObject = event.streams[0]; });
+          peerconnection.addEventListener("connectionstatechange", () => onMedia(peerconnection.connectionState));
         },
         progress: () => onState("ringing"),
         confirmed: () => onState("connected"),

@@ -17,6 +17,7 @@ const NO_RESUME = new Set([1000, 1008, 4001]); // ended on purpose, refused, or 
 const state = {
   socket: null,
   sessionId: null,
+  resuming: false,
   resumeAttempts: 0,
   ended: false,
   stage: "connecting",
@@ -105,6 +106,7 @@ function connect(auth) {
   const socket = new WebSocket(`${scheme}://${location.host}/webrtc/ws`);
   state.socket = socket;
   showConnection(state.sessionId ? "reconnecting" : "connecting");
+  state.resuming = Boolean(auth.resume_token);
   socket.onopen = () => socket.send(JSON.stringify(auth));
   socket.onmessage = (event) => {
     if (socket === state.socket) onFrame(JSON.parse(event.data));
@@ -162,9 +164,9 @@ const HANDLERS = {
     sessionStorage.removeItem(RESUME_KEY);
     if (socket) socket.close(1000, "auth failed");
     showConnection("closed");
-    const message = frame.retry_after_s
-      ? t("va.auth.retry", { s: frame.retry_after_s })
-      : t("va.auth.failed", { reason: frame.reason });
+    let message = t("va.auth.failed", { reason: frame.reason });
+    if (state.resuming) message = t("va.ended");
+    else if (frame.retry_after_s) message = t("va.auth.retry", { s: frame.retry_after_s });
     showSignIn(message);
   },
   greeting(frame) {
@@ -378,13 +380,16 @@ $("#providers").addEventListener("submit", (event) => {
 // The person on the other end -------------------------------------------------------------------
 
 async function startTransfer(frame) {
-  await stopRecording({ deliver: false });
-  silence();
+  await stopRecording({ deliver: false }); // the assistant's "please hold" plays on meanwhile
   showStage("transfer");
   $("#transfer").hidden = false;
   $("#transfer").dataset.transferId = frame.transfer_id;
   $("#transfer-who").textContent = t("va.transfer.who", { department: frame.department, extension: frame.extension });
-  state.transferCall = await callAgent(frame, { remoteAudio: $("#remote-audio"), onState: showTransferState });
+  state.transferCall = await callAgent(frame, {
+    remoteAudio: $("#remote-audio"),
+    onState: showTransferState,
+    onMedia: (media) => { $("#transfer").dataset.media = media; },
+  });
 }
 
 function showTransferState(callState, detail = "") {
