@@ -75,15 +75,19 @@ class VoiceGateway:
         """Stop taking sessions, let running turns finish, tell every client to resume."""
         self.draining = True
         budget = get_settings().voice_drain_timeout_s if timeout_s is None else timeout_s
-        running = [t for t in (s.running_turn() for s in self.connections) if t is not None]
-        if running:
-            await asyncio.wait(running, timeout=budget)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(budget):
+                while running := self._running_turns():
+                    await asyncio.wait(running)
         for session in list(self.connections):
             await session.drain()
         if self._ticker is not None:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
+
+    def _running_turns(self) -> list[asyncio.Task[Any]]:
+        return [t for t in (s.running_turn() for s in self.connections) if t is not None]
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Any) -> AsyncIterator[None]:

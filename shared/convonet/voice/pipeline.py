@@ -219,12 +219,17 @@ class SentenceSpeaker:
         self.first_sentence_at: float | None = None
         self._chunker = SentenceChunker()
         self._queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self._finished = False
 
     def feed(self, delta: str) -> None:
         for sentence in self._chunker.feed(delta):
             self._add(sentence)
 
     def finish(self) -> None:
+        """The text is complete: speak what is left. Only the first call counts."""
+        if self._finished:
+            return
+        self._finished = True
         for sentence in self._chunker.flush():
             self._add(sentence)
         self._queue.put_nowait(None)

@@ -174,6 +174,7 @@ class VoiceSession:
         self._playback_progress: asyncio.Event | None = None
         self._leaving_after: _Turn | None = None
         self._settling: asyncio.Task[None] | None = None
+        self._speaking: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._errors = 0
         self._rate_window = -1
@@ -567,7 +568,7 @@ class VoiceSession:
 
     def _begin_agent_turn(self, prompt: str, waterfall: Waterfall) -> None:
         turn = _Turn(uuid.uuid4().hex, self._speaker(), waterfall, agent_driven=True)
-        turn.speaking = self._spawn(self._run_turn(turn, prompt))
+        turn.speaking = self._speaking = self._spawn(self._run_turn(turn, prompt))
 
     def _begin_spoken_text(self, text: str, *, silence_prompt: bool = False) -> _Turn:
         """Speak text that is not the agent's (greeting, silence prompts); bargeable. A silence
@@ -581,7 +582,7 @@ class VoiceSession:
         )
         turn.speaker.feed(text)
         turn.speaker.finish()
-        turn.speaking = self._spawn(self._speak(turn))
+        turn.speaking = self._speaking = self._spawn(self._speak(turn))
         return turn
 
     def _speaker(self) -> SentenceSpeaker:
@@ -634,6 +635,9 @@ class VoiceSession:
                     await self._send(p.Status(stage="tool", tool=data.get("name")))
                 elif name == "final":
                     final = data
+                    # The last sentence goes to TTS now, before the agent's bookkeeping runs.
+                    turn.speaker.finish()
+                    await asyncio.sleep(0)
                 elif name == "error":
                     log.warning("agent error in turn %s: %s", turn.turn_id, data)
         except Exception:
@@ -819,11 +823,12 @@ class VoiceSession:
         return self._turn is not None or in_speech or settling
 
     def running_turn(self) -> asyncio.Task[Any] | None:
-        """The task a drain must let finish (thinking or speaking), if any."""
-        if self._settling is not None and not self._settling.done():
-            return self._settling
-        turn = self._turn
-        return turn.speaking if turn is not None else None
+        """The task a drain must let finish (thinking, then speaking up to the session save that
+        ends a turn, so no later save retires the drain's resume token), if any."""
+        for task in (self._settling, self._speaking):
+            if task is not None and not task.done():
+                return task
+        return None
 
     async def drain(self) -> None:
         """The instance is stopping: hand the client a resume token and close."""
