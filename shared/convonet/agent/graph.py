@@ -40,7 +40,7 @@ from convonet.llm.base import (
     Usage,
     collect,
 )
-from convonet.tools import ToolContext, ToolRegistry, get_registry
+from convonet.tools import ToolContext, ToolRegistry, ToolResult, get_registry
 
 Message = dict[str, Any]
 Emit = Callable[[str, dict[str, Any]], None]
@@ -287,9 +287,7 @@ class Agent:
         record: dict[str, Any] = {"name": name, "tool_id": call["id"], "arguments": arguments}
         try:
             with turn.span("agent.tool", name):
-                result = await asyncio.wait_for(
-                    asyncio.to_thread(self.registry.call, ctx, name, arguments), timeout
-                )
+                result = await self._call_tool(ctx, name, arguments, timeout)
         except TimeoutError:
             payload: dict[str, Any] = {
                 "ok": False,
@@ -311,6 +309,17 @@ class Agent:
             {"name": name, "status": record["status"], "duration_ms": record["duration_ms"]},
         )
         return _clip(json.dumps(payload, default=str))
+
+    async def _call_tool(
+        self, ctx: ToolContext, name: str, arguments: dict[str, Any], budget_s: float
+    ) -> ToolResult:
+        """A tool that may block runs on a worker thread so its budget holds; one that only
+        computes runs inline (a thread hop would cost more than the call)."""
+        if not self.registry.blocks(name):
+            return self.registry.call(ctx, name, arguments)
+        return await asyncio.wait_for(
+            asyncio.to_thread(self.registry.call, ctx, name, arguments), budget_s
+        )
 
 
 async def _complete(

@@ -1,10 +1,10 @@
 """The one tool registry: typed tools the model (and MCP clients) can call.
 
 A tool is a name, a description written for a model, a pydantic arguments model (its JSON
-schema is what the model sees), a handler `(ctx, args) -> result`, its domain and whether it
-has side effects. The caller's identity is always `ctx` (from a verified credential), never an
-argument. Side-effecting calls go through the ledger, so a retried or interrupted call runs
-once and the repeat gets the first result.
+schema is what the model sees), a handler `(ctx, args) -> result`, its domain, whether it
+has side effects and whether it blocks (does I/O). The caller's identity is always `ctx`
+(from a verified credential), never an argument. Side-effecting calls go through the ledger,
+so a retried or interrupted call runs once and the repeat gets the first result.
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ class Tool:
     handler: Callable[[ToolContext, Any], Any]
     domain: str
     side_effects: bool
+    blocking: bool = True
+    """Does I/O (database, StateStore, network): a caller with a time budget runs it on a worker
+    thread. False only for a tool that computes from memory, which may run inline."""
 
     def json_schema(self) -> dict[str, Any]:
         schema = self.args_model.model_json_schema()
@@ -86,13 +89,14 @@ class ToolRegistry:
         *,
         domain: str,
         side_effects: bool,
+        blocking: bool = True,
     ) -> Callable[[Callable[[ToolContext, Any], Any]], Callable[[ToolContext, Any], Any]]:
         """Decorator form of `add`."""
 
         def register(
             handler: Callable[[ToolContext, Any], Any],
         ) -> Callable[[ToolContext, Any], Any]:
-            self.add(Tool(name, description, args, handler, domain, side_effects))
+            self.add(Tool(name, description, args, handler, domain, side_effects, blocking))
             return handler
 
         return register
@@ -105,6 +109,11 @@ class ToolRegistry:
 
     def __len__(self) -> int:
         return len(self._tools)
+
+    def blocks(self, name: str) -> bool:
+        """Whether calling `name` may block: the tool does I/O, or the ledger does for it."""
+        tool = self._tools.get(name)
+        return tool is not None and (tool.blocking or tool.side_effects)
 
     def tools(self, domains: Iterable[str] | None = None) -> list[Tool]:
         wanted = set(domains) if domains is not None else None

@@ -77,6 +77,7 @@ def register(registry: ToolRegistry) -> None:
         TransferArgs,
         domain="transfer",
         side_effects=False,
+        blocking=False,
     )(_transfer)
     registry.tool(
         "get_available_departments",
@@ -84,4 +85,5 @@ def register(registry: ToolRegistry) -> None:
         NoArgs,
         domain="transfer",
         side_effects=False,
+        blocking=False,
     )(_departments)
