@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help bootstrap dev test lint typecheck seed bench
+.PHONY: help bootstrap bootstrap-test dev test lint typecheck seed bench
 
 help:
 	@echo "make dev   - run the whole local stack at http://127.0.0.1:$${PORT:-8080}"
@@ -14,10 +14,13 @@ help:
 bootstrap:
 	@PYTHON=$(PYTHON) bash scripts/bootstrap.sh
 
+bootstrap-test:
+	@PYTHON=$(PYTHON) bash scripts/bootstrap.sh test
+
 dev: bootstrap
 	@$(PY) scripts/dev_server.py
 
-test: bootstrap
+test: bootstrap-test
 	@bash scripts/run_tests.sh
 
 lint: bootstrap

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what `make dev` and `make test` need; fast when everything is already in place.
+# `bootstrap.sh test` also installs the test-only tools (checkov, Chromium, Kamailio).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
+PURPOSE="${1:-dev}"
 VENV=.venv
 
 need() { command -v "$1" >/dev/null 2>&1; }
@@ -22,17 +24,6 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-# checkov (Terraform policy checks) pins dependencies that clash with the project's: own venv.
-CHECKOV=checkov==3.3.30
-cstamp=".venv-checkov/.installed-$(echo "$CHECKOV" | sha1sum | cut -c1-12)"
-if [ ! -f "$cstamp" ]; then
-  echo "bootstrap: installing $CHECKOV into .venv-checkov"
-  [ -x .venv-checkov/bin/python ] || "$PYTHON" -m venv .venv-checkov
-  .venv-checkov/bin/python -m pip install --quiet --disable-pip-version-check "$CHECKOV"
-  rm -f .venv-checkov/.installed-*
-  touch "$cstamp"
-fi
-
 if [ -f package.json ]; then
   if ! need npm; then echo "bootstrap: install Node.js (with npm) first" >&2; exit 1; fi
   nstamp="node_modules/.installed-$(cat package.json package-lock.json 2>/dev/null | sha1sum | cut -c1-12)"
@@ -46,6 +37,19 @@ fi
 
 # Browser libraries for web/ (JsSIP), bundled from node_modules into web/vendor/ (git-ignored).
 if [ -f package.json ]; then "$VENV/bin/python" scripts/build_web.py vendor >/dev/null; fi
+
+if [ "$PURPOSE" != test ]; then exit 0; fi
+
+# checkov (Terraform policy checks) pins dependencies that clash with the project's: own venv.
+CHECKOV=checkov==3.3.30
+cstamp=".venv-checkov/.installed-$(echo "$CHECKOV" | sha1sum | cut -c1-12)"
+if [ ! -f "$cstamp" ]; then
+  echo "bootstrap: installing $CHECKOV into .venv-checkov"
+  [ -x .venv-checkov/bin/python ] || "$PYTHON" -m venv .venv-checkov
+  .venv-checkov/bin/python -m pip install --quiet --disable-pip-version-check "$CHECKOV"
+  rm -f .venv-checkov/.installed-*
+  touch "$cstamp"
+fi
 
 # Debian's Chromium for the Playwright browser tests (Playwright never downloads a browser).
 if [ ! -x /usr/bin/chromium ]; then
