@@ -18,6 +18,10 @@ same thread waits for them first.
 Losing the StateStore must not cost the user their answer: an async read that fails logs a
 warning and starts the turn without its history, and a failed write is logged by the turn
 (`aflush` re-raises it there), so the conversation only forgets, it never goes silent.
+
+Each thread's newest checkpoint that this process stored or loaded is kept in memory (the
+last `CACHED_THREADS` threads): a read still asks the store for the thread's newest id, and
+only when that is the kept one does it skip fetching and decoding the checkpoint itself.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import timedelta
 from typing import Any
@@ -36,6 +42,7 @@ from langgraph.checkpoint.base import (
     Checkpoint,
     CheckpointMetadata,
     CheckpointTuple,
+    copy_checkpoint,
     get_checkpoint_id,
     get_checkpoint_metadata,
 )
@@ -50,6 +57,7 @@ log = logging.getLogger(__name__)
 CHECKPOINTS = "agent_checkpoints"
 THREADS = "agent_threads"
 KEEP_CHECKPOINTS = 3
+CACHED_THREADS = 1024
 # Firestore's limit is 1 MiB per document; leave room for field names and the index entry.
 MAX_DOCUMENT_BYTES = 1_000_000
 _WRITE_PREFIX = "w|"
@@ -71,6 +79,8 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
         self._store = store
         self.ttl_s = ttl_s
         self._pending: dict[str, asyncio.Future[None]] = {}
+        self._newest: OrderedDict[tuple[str, str], CheckpointTuple] = OrderedDict()
+        self._newest_lock = threading.Lock()
 
     @property
     def store(self) -> StateStore:
@@ -88,8 +98,15 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
             if not ids:
                 return None
             checkpoint_id = ids[-1]
+        kept = self._kept(thread_id, ns, str(checkpoint_id))
+        if kept is not None:
+            return kept
         doc = self.store.get(CHECKPOINTS, _key(thread_id, ns, str(checkpoint_id)))
-        return None if doc is None else self._to_tuple(doc)
+        if doc is None:
+            return None
+        found = self._to_tuple(doc)
+        self._keep(found)
+        return _fresh(found)
 
     def list(
         self,
@@ -127,8 +144,9 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        doc = self._encode(config, checkpoint, metadata)
+        doc, stored = self._encode(config, checkpoint, metadata)
         self._write(doc)
+        self._keep(stored)
         return _config(doc["thread_id"], doc["ns"], doc["checkpoint_id"])
 
     def put_writes(
@@ -150,6 +168,7 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
                 _b64(blob),
                 task_path,
             ]
+        self._forget(thread_id, ns)
         self.store.merge(CHECKPOINTS, _key(thread_id, ns, checkpoint_id), fields)
 
     def delete_thread(self, thread_id: str) -> None:
@@ -157,6 +176,7 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
             for checkpoint_id in head.get("ids") or []:
                 self.store.delete(CHECKPOINTS, _key(thread_id, head.get("ns", ""), checkpoint_id))
             self.store.delete(THREADS, key)
+            self._forget(thread_id, head.get("ns", ""))
 
     # Async API (write-behind puts) ------------------------------------------------------------
 
@@ -189,10 +209,10 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        doc = self._encode(config, checkpoint, metadata)
+        doc, stored = self._encode(config, checkpoint, metadata)
         thread_id = doc["thread_id"]
         previous = self._pending.get(thread_id)
-        self._pending[thread_id] = asyncio.ensure_future(self._write_after(previous, doc))
+        self._pending[thread_id] = asyncio.ensure_future(self._write_after(previous, doc, stored))
         return _config(thread_id, doc["ns"], doc["checkpoint_id"])
 
     async def aput_writes(
@@ -227,18 +247,21 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
     # Storage ----------------------------------------------------------------------------------
 
     async def _write_after(
-        self, previous: asyncio.Future[None] | None, doc: dict[str, Any]
+        self, previous: asyncio.Future[None] | None, doc: dict[str, Any], stored: CheckpointTuple
     ) -> None:
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)
         self._write(doc)
+        self._keep(stored)
 
     def _encode(
         self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], CheckpointTuple]:
+        """The document to store, and the checkpoint as a read of it would return it."""
         thread_id, ns = _thread(config)
+        full_metadata = get_checkpoint_metadata(config, metadata)
         kind, blob = self.serde.dumps_typed(checkpoint)
-        meta_kind, meta_blob = self.serde.dumps_typed(get_checkpoint_metadata(config, metadata))
+        meta_kind, meta_blob = self.serde.dumps_typed(full_metadata)
         doc = {
             "thread_id": thread_id,
             "ns": ns,
@@ -254,7 +277,38 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
             raise CheckpointTooLarge(
                 f"checkpoint of thread {thread_id} is {size} bytes (limit {MAX_DOCUMENT_BYTES})"
             )
-        return doc
+        parent = doc["parent_id"]
+        stored = CheckpointTuple(
+            config=_config(thread_id, ns, checkpoint["id"]),
+            checkpoint=copy_checkpoint(checkpoint),
+            metadata=full_metadata,
+            parent_config=_config(thread_id, ns, parent) if parent else None,
+            pending_writes=[],
+        )
+        return doc, stored
+
+    # In-process copies of the newest checkpoints ------------------------------------------------
+
+    def _kept(self, thread_id: str, ns: str, checkpoint_id: str) -> CheckpointTuple | None:
+        """A copy of the kept checkpoint when it is `checkpoint_id`."""
+        with self._newest_lock:
+            kept = self._newest.get((thread_id, ns))
+            if kept is None or kept.checkpoint["id"] != checkpoint_id:
+                return None
+            self._newest.move_to_end((thread_id, ns))
+        return _fresh(kept)
+
+    def _keep(self, found: CheckpointTuple) -> None:
+        thread_id, ns = _thread(found.config)
+        with self._newest_lock:
+            self._newest[(thread_id, ns)] = found
+            self._newest.move_to_end((thread_id, ns))
+            while len(self._newest) > CACHED_THREADS:
+                self._newest.popitem(last=False)
+
+    def _forget(self, thread_id: str, ns: str) -> None:
+        with self._newest_lock:
+            self._newest.pop((thread_id, ns), None)
 
     def _write(self, doc: dict[str, Any]) -> None:
         thread_id, ns, checkpoint_id = doc["thread_id"], doc["ns"], doc["checkpoint_id"]
@@ -289,6 +343,15 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
             parent_config=_config(thread_id, ns, parent) if parent else None,
             pending_writes=pending,
         )
+
+
+def _fresh(found: CheckpointTuple) -> CheckpointTuple:
+    """A copy the graph may change (it updates a loaded checkpoint's versions in place)."""
+    return found._replace(
+        checkpoint=copy_checkpoint(found.checkpoint),
+        metadata={**found.metadata},
+        pending_writes=list(found.pending_writes or ()),
+    )
 
 
 def _thread(config: RunnableConfig) -> tuple[str, str]:
