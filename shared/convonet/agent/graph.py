@@ -47,6 +47,8 @@ Emit = Callable[[str, dict[str, Any]], None]
 Span = Callable[[str, str], AbstractContextManager[Any]]
 
 MAX_MESSAGES = 60
+# Converted history messages kept per process (a turn reuses the previous turns' conversions).
+CHAT_CACHE_SIZE = 8192
 MAX_CONTENT_CHARS = 4000
 ROUTE_DECISION_TIMEOUT_S = 2.0
 
@@ -142,6 +144,7 @@ class Agent:
             for domain, domains in routing.TOOL_DOMAINS.items()
         }
         self.graph = self._build().compile(checkpointer=checkpointer)
+        self._chat: dict[int, tuple[Message, ChatMessage]] = {}
 
     # Public surface ---------------------------------------------------------------------------
 
@@ -226,7 +229,7 @@ class Agent:
         remaining = turn.remaining()
         if remaining <= 0:
             return _apology(turn, "timeout")
-        history = [_to_chat(m) for m in state.get("messages") or []]
+        history = self._history(state.get("messages") or [])
         system = prompts.system_prompt(domain, turn.now, turn.timezone)
         try:
             with turn.span("agent.llm", f"{turn.model.provider} {domain}"):
@@ -250,6 +253,19 @@ class Agent:
                 {"id": c.id, "name": c.name, "arguments": c.arguments} for c in calls
             ]
         return {"messages": [message]}
+
+    def _history(self, messages: Sequence[Message]) -> list[ChatMessage]:
+        """The conversation for the model; a stored message is never changed in place, so its
+        conversion is made once and found again by identity."""
+        history = []
+        for message in messages:
+            hit = self._chat.get(id(message))
+            if hit is None or hit[0] is not message:
+                if len(self._chat) >= CHAT_CACHE_SIZE:
+                    self._chat.clear()
+                hit = self._chat[id(message)] = (message, _to_chat(message))
+            history.append(hit[1])
+        return history
 
     async def _tools(self, state: AgentState, runtime: Runtime[TurnContext]) -> AgentState:
         turn = runtime.context
