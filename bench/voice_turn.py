@@ -2,8 +2,10 @@
 
 Stub providers of fixed latency (0 ms and 50 ms): the model is a ScriptedChatModel, STT and TTS
 are convonet.speech.fixed engines; the StateStore is the local SQLite adapter and events go to
-the in-process bus. Overhead = measured time - the providers' latency on that path (model once
-without a tool call, twice with one; TTS first byte once).
+the in-process bus. Overhead = measured time - the providers' time on that path (model once
+without a tool call, twice with one, each until its first event; TTS until its first byte once),
+as the stubs really took it: a 50 ms sleep wakes late by timer slack and scheduling, which is the
+provider's time, not Convonet's.
 
 - in-process: t0 = the final transcript is available (a typed turn enters the session),
   t1 = the first TTS audio bytes are ready to send (the sink's first `play`);
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextvars
 import json
 import os
 import random
@@ -30,9 +33,10 @@ import statistics
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from convonet.agent import turn as turn_module
 from convonet.events import set_event_bus
@@ -62,6 +66,62 @@ def _line(label: str, samples: list[float]) -> dict[str, float]:
     p50, p95, p99 = _percentiles(samples)
     print(f"{label:<46} p50 {p50:7.2f}  p95 {p95:7.2f}  p99 {p99:7.2f} ms  (n={len(samples)})")
     return {"p50": p50, "p95": p95, "p99": p99}
+
+
+@dataclass
+class ProviderTime:
+    """The stub providers' time on the way to one turn's first audio."""
+
+    model_s: float = 0.0
+    tts_s: float | None = None
+
+    def ms(self) -> float:
+        return 1000 * (self.model_s + (self.tts_s or 0.0))
+
+
+# A turn's tasks inherit the context of the coroutine that started it; the WebSocket server runs
+# on its own thread, one turn at a time, and uses the shared record.
+_SPENT: contextvars.ContextVar[ProviderTime] = contextvars.ContextVar("spent")
+_SHARED = ProviderTime()
+
+
+def _spent() -> ProviderTime:
+    return _SPENT.get(_SHARED)
+
+
+class TimedModel:
+    """The scripted model, timed until each response's first event."""
+
+    def __init__(self, inner: ScriptedChatModel) -> None:
+        self.inner, self.provider, self.model = inner, inner.provider, inner.model
+
+    async def stream(self, messages: Any, tools: Any, **options: Any) -> AsyncIterator[Any]:
+        self.inner.calls.clear()  # the stub's request log would keep every history alive
+        started, first = time.perf_counter(), True
+        async for event in self.inner.stream(messages, tools, **options):
+            if first:
+                _spent().model_s += time.perf_counter() - started
+                first = False
+            yield event
+
+
+class TimedTts:
+    """The fixed TTS, timed until the first byte of a turn's first sentence."""
+
+    def __init__(self, inner: FixedTextToSpeech) -> None:
+        self.inner, self.name, self.sample_rate = inner, inner.name, inner.sample_rate
+
+    @property
+    def mime_type(self) -> str:
+        return self.inner.mime_type
+
+    async def synthesize_stream(self, text: str, **options: Any) -> AsyncIterator[bytes]:
+        self.inner.spoken.clear()
+        started, spent = time.perf_counter(), _spent()
+        async for chunk in self.inner.synthesize_stream(text, **options):
+            if spent.tts_s is None:
+                spent.tts_s = time.perf_counter() - started
+            yield chunk
 
 
 @dataclass
@@ -111,19 +171,23 @@ async def _session(n: int) -> tuple[VoiceSession, BenchSink]:
 
 
 async def _turn(session: VoiceSession, sink: BenchSink) -> float:
-    """One typed turn; ms from the transcript entering the session to the first audio."""
+    """One typed turn's overhead: ms from the transcript entering the session to the first
+    audio, less the providers' time on the way."""
+    spent = ProviderTime()
+    _SPENT.set(spent)
     sink.done.clear()
     before = set(sink.first_audio)
     started = time.perf_counter()
     await session.handle(p.TextIn(type="text", text="which extension is support"))
     await sink.done.wait()
     (turn_id,) = set(sink.first_audio) - before
-    return (sink.first_audio[turn_id] - started) * 1000
+    return (sink.first_audio[turn_id] - started) * 1000 - spent.ms()
 
 
 def _install(model: ScriptedChatModel, latency_s: float) -> None:
-    turn_module.set_model_factory(lambda _req, _user: ("scripted", model))
-    tts = FixedTextToSpeech(latency_s=latency_s, chunk_ms=200)
+    timed_model = TimedModel(model)
+    turn_module.set_model_factory(lambda _req, _user: ("scripted", timed_model))
+    tts = TimedTts(FixedTextToSpeech(latency_s=latency_s, chunk_ms=200))
     stt = FixedSpeechToText("which extension is support", latency_s=latency_s)
     set_speech_factories(SpeechFactories(stt=lambda _n: stt, tts=lambda _n: tts))
 
@@ -136,10 +200,6 @@ def _model(tool: bool, latency_s: float) -> ScriptedChatModel:
     return ScriptedChatModel(script, latency_s=latency_s, cycle=True)
 
 
-def _provider_ms(tool: bool, latency_s: float) -> float:
-    return 1000 * latency_s * ((2 if tool else 1) + 1)
-
-
 async def in_process(turns: int, warmup: int) -> dict[str, dict[str, float]]:
     figures = {}
     for latency_s in (0.0, 0.05):
@@ -150,7 +210,7 @@ async def in_process(turns: int, warmup: int) -> dict[str, dict[str, float]]:
             for n in range(warmup + turns):
                 measured = await _turn(session, sink)
                 if n >= warmup:
-                    samples.append(measured - _provider_ms(tool, latency_s))
+                    samples.append(measured)
             await session.close()
             label = (
                 f"in-process, {int(latency_s * 1000)} ms stubs, {'one tool' if tool else 'no tool'}"
@@ -167,7 +227,7 @@ async def concurrent(count: int) -> dict[str, float]:
     async def user(session: VoiceSession, sink: BenchSink) -> None:
         await asyncio.sleep(random.uniform(0, TURN_EVERY_S))
         for _ in range(TURNS_PER_SESSION):
-            samples.append(await _turn(session, sink) - _provider_ms(False, 0.05))
+            samples.append(await _turn(session, sink))
             await asyncio.sleep(TURN_EVERY_S * random.uniform(0.8, 1.2))
 
     await asyncio.gather(*(user(s, k) for s, k in sessions))
@@ -215,6 +275,7 @@ async def over_websocket(
                 await ws.send(json.dumps({"type": "authenticate", "token": token}))
                 await _recv_until(ws, lambda f: f.get("stage") == "ready")
                 for n in range(warmup + turns):
+                    _SHARED.model_s, _SHARED.tts_s = 0.0, None
                     started = time.perf_counter()
                     await ws.send(
                         json.dumps({"type": "text", "text": "which extension is support"})
@@ -223,7 +284,7 @@ async def over_websocket(
                     first = time.perf_counter()
                     await _recv_until(ws, lambda f: f.get("stage") == "ready")
                     if n >= warmup:
-                        samples.append((first - started) * 1000 - _provider_ms(tool, latency_s))
+                        samples.append((first - started) * 1000 - _SHARED.ms())
             label = (
                 f"WebSocket, {int(latency_s * 1000)} ms stubs, {'one tool' if tool else 'no tool'}"
             )
