@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from convonet.config import get_settings
 from convonet.voice.text import SentenceChunker, normalise_for_speech
+
+log = logging.getLogger(__name__)
+OFFLINE_ENGINE = "offline"
 
 if TYPE_CHECKING:
     from convonet.agent.turn import TurnEvent, TurnRequest
@@ -211,10 +215,17 @@ class SentenceSpeaker:
     """Agent text in, sentence audio out: each sentence goes to TTS the moment it is complete,
     while the model keeps writing, and sentences are spoken strictly in order."""
 
-    def __init__(self, tts: TextToSpeech, language: Language, sample_rate: int | None) -> None:
+    def __init__(
+        self,
+        tts: TextToSpeech,
+        language: Language,
+        sample_rate: int | None,
+        fallback: Callable[[], TextToSpeech] | None = None,
+    ) -> None:
         self.tts = tts
         self.language = language
         self.sample_rate = sample_rate
+        self._fallback = fallback
         self.sentences: list[str] = []
         self.first_sentence_at: float | None = None
         self._chunker = SentenceChunker()
@@ -245,13 +256,34 @@ class SentenceSpeaker:
         while (sentence := await self._queue.get()) is not None:
             spoken = normalise_for_speech(sentence, self.language)
             if spoken:
-                async for chunk in self.tts.synthesize_stream(
-                    spoken, language=self.language, sample_rate=self.sample_rate
-                ):
-                    if chunk:
-                        yield SpokenAudio(index, chunk, self._rate(), last=False)
+                async for chunk in self._synthesize(spoken):
+                    yield SpokenAudio(index, chunk, self._rate(), last=False)
             yield SpokenAudio(index, b"", self._rate(), last=True)
             index += 1
+
+    async def _synthesize(self, text: str) -> AsyncIterator[bytes]:
+        """A voice that fails before its first byte is replaced by the fallback (the offline
+        voice), so the user still hears the answer; a sentence no voice can speak is left
+        silent (its text is on screen)."""
+        from convonet.speech.base import SpeechProviderError
+
+        while True:
+            started = False
+            try:
+                async for chunk in self.tts.synthesize_stream(
+                    text, language=self.language, sample_rate=self.sample_rate
+                ):
+                    if chunk:
+                        started = True
+                        yield chunk
+                return
+            except SpeechProviderError as exc:
+                failed = self.tts.name
+                if started or self._fallback is None or failed == OFFLINE_ENGINE:
+                    log.warning("voice %s failed mid-sentence or with no fallback: %s", failed, exc)
+                    return
+                self.tts = self._fallback()
+                log.warning("voice %s failed (%s); speaking with %s", failed, exc, self.tts.name)
 
     def _rate(self) -> int:
         return self.sample_rate or self.tts.sample_rate

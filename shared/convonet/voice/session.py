@@ -38,6 +38,7 @@ from convonet.config import get_settings
 from convonet.voice import access
 from convonet.voice import protocol as p
 from convonet.voice.pipeline import (
+    OFFLINE_ENGINE,
     AgentPort,
     SentenceSpeaker,
     SpokenAudio,
@@ -57,6 +58,7 @@ Channel = Literal["voice", "phone"]
 GREETING = "Hi {name}, this is Convonet. What can I help you with today?"
 STILL_THERE = "Are you still there?"
 GOODBYE = "I haven't heard from you in a while, so I'll hang up now. Goodbye!"
+NOT_HEARD = "Sorry, I could not hear that. Please try again."
 APOLOGY = "I'm sorry, I'm having trouble with that right now. Please try again in a moment."
 
 CONVERSATION_LINES = 50
@@ -512,10 +514,11 @@ class VoiceSession:
         from convonet.speech.base import SpeechProviderError
 
         try:
-            transcript = await self.stt().transcribe(pcm, rate, recording.language)
+            transcript = await self._transcribe(pcm, rate, recording.language)
         except SpeechProviderError:
             log.exception("speech recognition failed in session %s", self.session_id)
-            await self._error("stt_failed", "Sorry, I could not hear that. Please try again.")
+            await self._error("stt_failed", NOT_HEARD)
+            self._begin_spoken_text(NOT_HEARD)
             return
         stt_ms = waterfall.since_t0() - capture_ms
         await self._user_said(
@@ -587,7 +590,31 @@ class VoiceSession:
 
     def _speaker(self) -> SentenceSpeaker:
         language = self.state.language if self.state is not None else "en"
-        return SentenceSpeaker(self.tts(), language, self.sink.output_rate)  # type: ignore[arg-type]
+        return SentenceSpeaker(
+            self.tts(),
+            language,  # type: ignore[arg-type]
+            self.sink.output_rate,
+            fallback=self._offline_tts,
+        )
+
+    def _offline_tts(self) -> TextToSpeech:
+        """The session's voice failed: speak with the offline voice from now on."""
+        self._tts = self._build_engine("tts", OFFLINE_ENGINE)
+        return self._tts
+
+    async def _transcribe(self, pcm: bytes, rate: int, language: Language) -> Any:
+        """A recogniser that fails is replaced by the offline one for the rest of the session."""
+        from convonet.speech.base import SpeechProviderError
+
+        engine = self.stt()
+        try:
+            return await engine.transcribe(pcm, rate, language)
+        except SpeechProviderError as exc:
+            if engine.name == OFFLINE_ENGINE:
+                raise
+            log.warning("recogniser %s failed (%s); falling back to offline", engine.name, exc)
+            self._stt = self._build_engine("stt", OFFLINE_ENGINE)
+            return await self._stt.transcribe(pcm, rate, language)
 
     async def _run_turn(self, turn: _Turn, prompt: str) -> None:
         previous = self._settling
