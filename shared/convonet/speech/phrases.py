@@ -8,6 +8,8 @@ builds its language model from these at startup; Deepgram gets `KEY_TERMS` as ke
 
 from __future__ import annotations
 
+from convonet.voice.text import NUMBER_WORDS
+
 PRODUCTIVITY = (
     "add a todo to buy bread",
     "add a todo to buy milk tomorrow",
@@ -204,38 +206,6 @@ EXAMPLE_PHRASES: tuple[str, ...] = (
     + CONVERSATION
 )
 
-_NUMBERS = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-    "thirty",
-    "forty",
-    "fifty",
-    "sixty",
-    "seventy",
-    "eighty",
-    "ninety",
-    "hundred",
-    "thousand",
-]
 _DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _MONTHS = [
     "january",
@@ -265,7 +235,7 @@ _WHEN = [
 
 # Words the assistant's tools deal in (statuses, priorities, menu, departments, services).
 VOCABULARY: tuple[str, ...] = (
-    *_NUMBERS,
+    *NUMBER_WORDS,
     *_DAYS,
     *_MONTHS,
     *_WHEN,
@@ -371,8 +341,8 @@ KEY_TERMS: tuple[str, ...] = (
 def _slot_phrases() -> tuple[str, ...]:
     """A few party sizes and evening times. Kept small on purpose: a large grid makes "at",
     "am" and "pm" so likely that the recogniser hears them in every noisy phone onset."""
-    return tuple(f"for {n} people" for n in _NUMBERS[2:9]) + tuple(
-        f"at {hour} pm" for hour in _NUMBERS[5:10]
+    return tuple(f"for {n} people" for n in NUMBER_WORDS[2:9]) + tuple(
+        f"at {hour} pm" for hour in NUMBER_WORDS[5:10]
     )
 
 

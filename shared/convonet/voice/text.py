@@ -40,6 +40,8 @@ _ONES = [
 ]
 _TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _SCALES = ((10**12, "trillion"), (10**9, "billion"), (10**6, "million"), (1000, "thousand"))
+# The words number_to_words says for 0 to 999,999 (the offline recogniser's number vocabulary).
+NUMBER_WORDS = (*_ONES, *_TENS[2:], "hundred", "thousand")
 _ORDINAL_WORDS = {
     "one": "first",
     "two": "second",
