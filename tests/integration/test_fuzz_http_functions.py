@@ -10,7 +10,6 @@ Bounded (few examples per operation) and derandomized, so a run is repeatable an
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,13 +21,9 @@ from convonet.llm.scripted import ScriptedChatModel, say
 from convonet.localstack import http_function_app
 from convonet.manifest import FunctionSpec, by_name, http_functions
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, given, settings
-from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.core.failures import FailureGroup
-from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from tests.fixtures.fuzzing import fuzz
 from tests.fixtures.google_calendar import WorkspaceUser
 
 pytestmark = pytest.mark.usefixtures("migrated_db", "use_local_state", "local_bus", "clock")
@@ -82,32 +77,7 @@ def test_no_server_error_or_schema_violation(
     schema = _schema(spec, function_client)
     user = make_user("fuzz", roles=list(ALL_ROLES))
     headers = {"Authorization": f"Bearer {_token(user.id)}"}
-    checks = [not_a_server_error]
-    if mode is GenerationMode.POSITIVE:
-        checks.append(response_schema_conformance)
-    failures: list[str] = []
-    statuses: list[int] = []
-    for result in schema.get_all_operations():
-        operation = result.ok()
-
-        @settings(
-            max_examples=MAX_EXAMPLES,
-            derandomize=True,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=operation.as_strategy(generation_mode=mode))
-        def check(case: schemathesis.Case) -> None:
-            try:
-                response = case.call_and_validate(headers=headers, checks=checks)
-            except (AssertionError, FailureGroup) as exc:
-                failures.append(f"{case.method} {case.formatted_path}: {str(exc)[:600]}")
-                return
-            statuses.append(response.status_code)
-
-        with contextlib.suppress(Unsatisfiable):  # no invalid input exists for some routes
-            check()
+    failures, statuses = fuzz(schema, mode, headers, max_examples=MAX_EXAMPLES)
     assert failures == []
     assert statuses, f"schemathesis sent nothing to {name}"
 
