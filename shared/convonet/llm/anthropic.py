@@ -6,7 +6,6 @@ to Claude do not pay for it. Its own retries are off: the turn budget and failov
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,16 +20,14 @@ from convonet.llm.base import (
     ToolCallRequested,
     ToolSpec,
     Usage,
-    is_retryable_status,
     object_schema,
     parse_arguments,
+    status_error,
     stop_reason,
 )
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
-
-log = logging.getLogger(__name__)
 
 
 def to_anthropic(messages: Sequence[ChatMessage], system: str) -> tuple[str, list[dict[str, Any]]]:
@@ -173,8 +170,5 @@ def _provider_error(exc: Exception) -> ProviderError:
     if isinstance(exc, anthropic.APIConnectionError):
         return ProviderError("anthropic", f"connection failed: {exc}")
     if isinstance(exc, anthropic.APIStatusError):
-        retryable = is_retryable_status(exc.status_code)
-        if not retryable:
-            log.error("anthropic refused the request (HTTP %s): %s", exc.status_code, exc)
-        return ProviderError("anthropic", f"HTTP {exc.status_code}: {exc}", retryable=retryable)
+        return status_error("anthropic", exc.status_code, exc)
     return ProviderError("anthropic", str(exc))

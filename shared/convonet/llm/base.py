@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, Protocol, TypeVar
@@ -115,6 +116,17 @@ def is_retryable_status(status: int) -> bool:
     """Whether a status means "try again later" rather than "this request is wrong": every
     4xx but 408, 409 and 429 is the caller's fault (an error event mid-stream carries 200)."""
     return not 400 <= status < 500 or status in (408, 409, 429)
+
+
+def status_error(provider: str, status: int, exc: Exception) -> ProviderError:
+    """A vendor's HTTP error status as a ProviderError; a refused request (not retryable) is
+    logged as an error on the vendor's logger, since failing over will not fix it."""
+    retryable = is_retryable_status(status)
+    if not retryable:
+        logging.getLogger(f"convonet.llm.{provider}").error(
+            "%s refused the request (HTTP %s): %s", provider, status, exc
+        )
+    return ProviderError(provider, f"HTTP {status}: {exc}", retryable=retryable)
 
 
 def stop_reason(vendor_reason: str | None, *, tool_calls: bool) -> str:

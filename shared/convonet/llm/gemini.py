@@ -11,7 +11,6 @@ gets the placeholder signature Google documents for histories from elsewhere.
 from __future__ import annotations
 
 import base64
-import logging
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -28,16 +27,14 @@ from convonet.llm.base import (
     ToolCallRequested,
     ToolSpec,
     Usage,
-    is_retryable_status,
     object_schema,
+    status_error,
     stop_reason,
     tool_result_value,
 )
 
 if TYPE_CHECKING:
     from google.genai import Client
-
-log = logging.getLogger(__name__)
 
 # Documented value for function calls whose real signature is unknown (histories from elsewhere).
 FOREIGN_SIGNATURE = base64.urlsafe_b64decode("skip_thought_signature_validator")
@@ -309,8 +306,4 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
 
 
 def _provider_error(exc: Any) -> ProviderError:
-    code = int(exc.code or 0)
-    retryable = is_retryable_status(code)
-    if not retryable:
-        log.error("gemini refused the request (HTTP %s): %s", code, exc)
-    return ProviderError("gemini", f"HTTP {code}: {exc}", retryable=retryable)
+    return status_error("gemini", int(exc.code or 0), exc)

@@ -8,7 +8,6 @@ OpenAI-compatible endpoint speaks it too (OPENAI_BASE_URL can point at one).
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,16 +23,14 @@ from convonet.llm.base import (
     ToolCallRequested,
     ToolSpec,
     Usage,
-    is_retryable_status,
     object_schema,
     parse_arguments,
+    status_error,
     stop_reason,
 )
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
-
-log = logging.getLogger(__name__)
 
 
 def to_openai(messages: Sequence[ChatMessage], system: str) -> list[dict[str, Any]]:
@@ -176,8 +173,5 @@ def _provider_error(exc: Exception) -> ProviderError:
     if isinstance(exc, openai.APIConnectionError):
         return ProviderError("openai", f"connection failed: {exc}")
     if isinstance(exc, openai.APIStatusError):
-        retryable = is_retryable_status(exc.status_code)
-        if not retryable:
-            log.error("openai refused the request (HTTP %s): %s", exc.status_code, exc)
-        return ProviderError("openai", f"HTTP {exc.status_code}: {exc}", retryable=retryable)
+        return status_error("openai", exc.status_code, exc)
     return ProviderError("openai", str(exc))
