@@ -46,6 +46,26 @@ class Patient:
         return fields
 
 
+def contact_fields(
+    first_name: str,
+    last_name: str,
+    phone_e164: str,
+    birthdate: date | None = None,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A new patient's Contact fields under SuiteCRM's names (the local store keeps them too);
+    the named ones win over `extra`."""
+    fields: dict[str, Any] = {
+        **(extra or {}),
+        "first_name": first_name,
+        "last_name": last_name,
+        "phone_mobile": phone_e164,
+    }
+    if birthdate is not None:
+        fields["birthdate"] = birthdate.isoformat()
+    return fields
+
+
 class CrmBackend(Protocol):
     def find_patient(self, phone_e164: str) -> Patient | None: ...
 

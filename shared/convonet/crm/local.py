@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from convonet.crm import Patient, Priority
+from convonet.crm import Patient, Priority, contact_fields
 from convonet.db.models import CrmRecord
 from convonet.domain.errors import NotFound
 
@@ -52,14 +52,7 @@ class LocalCrm:
         birthdate: date | None = None,
         extra: Mapping[str, str] | None = None,
     ) -> Patient:
-        payload: dict[str, Any] = {
-            **(extra or {}),
-            "first_name": first_name,
-            "last_name": last_name,
-            "phone_mobile": phone_e164,
-        }
-        if birthdate is not None:
-            payload["birthdate"] = birthdate.isoformat()
+        payload = contact_fields(first_name, last_name, phone_e164, birthdate, extra)
         return patient_of(self._add("patient", payload))
 
     def create_case(

@@ -18,7 +18,7 @@ import httpx
 
 from convonet.clock import get_clock
 from convonet.config import Settings
-from convonet.crm import Patient, Priority
+from convonet.crm import Patient, Priority, contact_fields
 from convonet.domain.errors import Invalid, NotFound, Unavailable
 
 PATIENT_FIELDS = ("first_name", "last_name", "phone_mobile", "email1", "title", "department")
@@ -69,14 +69,7 @@ class SuiteCrmClient:
         birthdate: date | None = None,
         extra: Mapping[str, str] | None = None,
     ) -> Patient:
-        attributes: dict[str, Any] = {
-            **(extra or {}),
-            "first_name": first_name,
-            "last_name": last_name,
-            "phone_mobile": phone_e164,
-        }
-        if birthdate is not None:
-            attributes["birthdate"] = birthdate.isoformat()
+        attributes = contact_fields(first_name, last_name, phone_e164, birthdate, extra)
         return _patient(self._create("Contacts", attributes))
 
     def create_case(
