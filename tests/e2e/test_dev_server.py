@@ -5,64 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import websockets
-from convonet.manifest import REPO_ROOT, http_functions
+from convonet.manifest import http_functions
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.fixtures.devserver import dev_server as start_dev_server
 
 
 @pytest.fixture(scope="module")
 def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    workdir = tmp_path_factory.mktemp("devstack")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "CONVONET_ENV": "dev",
-        "PORT": str(port),
-        "DATA_DIR": str(workdir / ".convonet"),
-        "LOG_FORMAT": "json",
-    }
-    env.pop("DATABASE_URL", None)
-    log = workdir / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, str(REPO_ROOT / "scripts" / "dev_server.py")],
-            cwd=workdir,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            if proc.poll() is not None:
-                pytest.fail(f"dev server exited early:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{base}/api/auth/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        else:
-            pytest.fail(f"dev server did not come up:\n{log.read_text()}")
-        yield base, log
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+    with start_dev_server(tmp_path_factory.mktemp("devstack")) as stack:
+        yield stack.base, stack.log
 
 
 def test_demo_user_logs_in(dev_server: tuple[str, Path]) -> None:
