@@ -129,15 +129,21 @@ class _Sphinx:
         self._tmp = tempfile.TemporaryDirectory(prefix="convonet-sphinx-")
         files = _build_sphinx_files(Path(self._tmp.name))
         common = {"samprate": STT_RATE, "loglevel": "FATAL", "remove_noise": False}
-        self.assistant = _DecoderPool(
-            lambda: pocketsphinx.Decoder(
-                hmm=files.acoustic_model, lm=files.assistant_lm, dict=files.assistant_dict, **common
-            )
-        )
-        self.general = _DecoderPool(lambda: pocketsphinx.Decoder(**common))
+        assistant = {
+            "hmm": files.acoustic_model,
+            "lm": files.assistant_lm,
+            "dict": files.assistant_dict,
+            **common,
+        }
+        # Live sessions adapt the cepstral mean as audio arrives. Whole utterances use the
+        # utterance's own mean ("batch"), so a result never depends on what a pooled decoder
+        # heard before.
+        self.assistant = _DecoderPool(lambda: pocketsphinx.Decoder(**assistant))
+        self.assistant_batch = _DecoderPool(lambda: pocketsphinx.Decoder(cmn="batch", **assistant))
+        self.general = _DecoderPool(lambda: pocketsphinx.Decoder(cmn="batch", **common))
 
     def decode(self, pcm16: bytes) -> Transcript:
-        with self.assistant.decoder() as decoder:
+        with self.assistant_batch.decoder() as decoder:
             transcript = _decode(decoder, pcm16)
         if transcript.text:
             return transcript
