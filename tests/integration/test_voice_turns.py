@@ -118,6 +118,8 @@ def test_cancel_stops_audio_and_keeps_only_what_was_sent(
         await client.send(type="cancel")
         await client.until("status", stage="interrupted")
         final = await client.until("agent_final")
+        ready = await client.until("status", stage="ready")
+        assert ready["resume_token"], "idle again after the barge-in, with a fresh resume token"
         fixed_speech.tts.latency_s = 0.0
         await client.send(type="text", text="thanks")
         await client.until("agent_final", text="Okay.")

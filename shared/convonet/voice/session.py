@@ -701,6 +701,8 @@ class VoiceSession:
             log.info("could not trim turn %s to what was heard: %s", turn.turn_id, exc)
         await self._send(p.AgentFinal(text=heard, turn_id=turn.turn_id))
         await self._report_timing(turn)
+        if self._turn is None:  # no newer turn has begun: the session is idle again
+            await self._ready()
 
     async def _speak(self, turn: _Turn) -> None:
         """Play the turn's sentences as they are synthesised; a barge-in cancels this task."""
@@ -731,6 +733,10 @@ class VoiceSession:
         if self._turn is turn:
             self._turn = None
         self._signal_playback()
+        await self._ready()
+
+    async def _ready(self) -> None:
+        """Tell the client the session is idle, with a fresh resume token."""
         if self.state is not None and not self.closed:
             token = await asyncio.to_thread(access.save_session, self.state)
             await self._send(p.Status(stage="ready", resume_token=token))
