@@ -179,15 +179,14 @@ def test_invalid_idempotency_key_is_400(client: FlaskClient) -> None:
     assert _runs() == 0
 
 
-def test_unbuilt_functions_answer_501(function_client) -> None:  # type: ignore[no-untyped-def]
-    from convonet.manifest import http_functions
+def test_unbuilt_functions_answer_501(scenario_client) -> None:  # type: ignore[no-untyped-def]
+    from convonet.manifest import by_name
 
-    for spec in http_functions():
-        if spec.built:
-            continue
-        client = function_client(spec.name)
-        for path in spec.paths:
-            assert client.get(f"{path}/healthz").status_code == 501
-            assert client.post(f"{path}/anything", json={}).status_code == 501
-            doc = client.get(f"{path}/openapi.json").get_json()
-            assert "not built" in doc["info"]["description"]
+    client = scenario_client("unbuilt", "unbuilt_scenario")
+    for path in by_name("crm_api").paths:
+        assert client.get(f"{path}/healthz").status_code == 501
+        response = client.post(f"{path}/anything", json={})
+        assert response.status_code == 501
+        assert _error(response)["code"] == "not_implemented"
+        doc = client.get(f"{path}/openapi.json").get_json()
+        assert "not built" in doc["info"]["description"]
