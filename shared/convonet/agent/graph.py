@@ -1,5 +1,8 @@
 """The agent graph: route -> domain agent <-> tools, checkpointed per conversation thread.
 
+Routing is the graph's entry edge; each domain has its own agent node (its domain's tools plus
+transfer), and the tools node returns to the agent that called it.
+
 One LangGraph `StateGraph`, compiled once per process. The state is the conversation as plain
 dicts (role, content, tool calls), the sticky domain and the turn's tool rounds, so a
 checkpoint is small, vendor-neutral and loads on any instance. Per-turn things that must not be
@@ -21,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any, Literal, TypedDict
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -163,8 +167,11 @@ class Agent:
         return list(snapshot.values.get("messages") or [])
 
     async def replace_messages(self, thread_id: str, messages: list[Message]) -> None:
+        """The thread's history replaced as if its domain agent had written it."""
+        snapshot = await self.graph.aget_state(_config(thread_id))
+        node = agent_node(snapshot.values.get("domain") or routing.DEFAULT_DOMAIN)
         await self.graph.aupdate_state(
-            _config(thread_id), {"messages": {"replace": messages}}, as_node="agent"
+            _config(thread_id), {"messages": {"replace": messages}}, as_node=node
         )
 
     async def reset(self, thread_id: str) -> None:
@@ -173,34 +180,31 @@ class Agent:
     # Graph ------------------------------------------------------------------------------------
 
     def _build(self) -> StateGraph[AgentState, TurnContext, AgentState, AgentState]:
+        """Routing is the entry edge, not a node of its own: it picks the domain agent before
+        the first step, which saves the graph a whole superstep per turn."""
         graph = StateGraph(AgentState, context_schema=TurnContext)
-        graph.add_node("route", self._route)
-        graph.add_node("agent", self._agent)
+        agents = {domain: agent_node(domain) for domain in self.toolsets}
+        for domain, node in agents.items():
+            graph.add_node(node, partial(self._agent, domain))
+            graph.add_conditional_edges(node, _after_agent, ["tools", END])
         graph.add_node("tools", self._tools)
-        graph.add_edge(START, "route")
-        graph.add_edge("route", "agent")
-        graph.add_conditional_edges("agent", _after_agent, ["tools", END])
-        graph.add_conditional_edges("tools", _after_tools, ["agent", END])
+        graph.add_conditional_edges(START, self._route, agents)
+        graph.add_conditional_edges("tools", _after_tools, [*agents.values(), END])
         return graph
 
-    async def _route(self, state: AgentState, runtime: Runtime[TurnContext]) -> AgentState:
+    async def _route(self, state: AgentState, runtime: Runtime[TurnContext]) -> str:
+        """The domain whose agent answers this turn (sticky unless the topic changed)."""
         turn = runtime.context
         started = time.perf_counter()
-        messages = state.get("messages") or []
+        prompt = (state.get("messages") or [{}])[-1].get("content") or ""
         with turn.span("agent.route", "route"):
-            decision = routing.route(messages[-1]["content"], state.get("domain"))
+            decision = routing.route(prompt, state.get("domain"))
             domain: str = decision.domain
             if decision.needs_model:
-                domain = await self._decide(turn, messages[-1]["content"], decision)
+                domain = await self._decide(turn, prompt, decision)
         turn.domain, turn.route_reason = domain, decision.reason
-        update: AgentState = {"domain": domain, "rounds": 0, "stop": False}
-        repaired = repair_history(messages)
-        if len(repaired) != len(messages) or any(
-            a is not b for a, b in zip(repaired, messages, strict=True)
-        ):
-            update["messages"] = {"replace": repaired}  # type: ignore[typeddict-item]
         turn.timings["route_ms"] = (time.perf_counter() - started) * 1000
-        return update
+        return domain
 
     async def _decide(self, turn: TurnContext, prompt: str, decision: routing.RouteDecision) -> str:
         """The model breaks a tie between domains; on any failure the provisional one stands."""
@@ -221,28 +225,42 @@ class Agent:
         turn.add_usage(answer.usage)
         return routing.parse_decision(answer.text, decision.candidates) or decision.domain
 
-    async def _agent(self, state: AgentState, runtime: Runtime[TurnContext]) -> AgentState:
+    async def _agent(
+        self, domain: str, state: AgentState, runtime: Runtime[TurnContext]
+    ) -> AgentState:
+        """One model response of `domain`'s agent; its first of a turn also stores the routed
+        domain and the repaired history."""
         turn = runtime.context
-        domain = state.get("domain") or routing.DEFAULT_DOMAIN
-        offer_tools = state.get("rounds", 0) < turn.max_rounds
+        rounds = state.get("rounds", 0)
+        messages = state.get("messages") or []
+        update: AgentState = {}
+        if rounds == 0:
+            update["domain"] = domain
+            repaired = repair_history(messages)
+            if len(repaired) != len(messages) or any(
+                a is not b for a, b in zip(repaired, messages, strict=True)
+            ):
+                messages = repaired
+                update["messages"] = {"replace": repaired}  # type: ignore[typeddict-item]
+        offer_tools = rounds < turn.max_rounds
         tools = self.toolsets[domain] if offer_tools else ()
         remaining = turn.remaining()
         if remaining <= 0:
-            return _apology(turn, "timeout")
-        history = self._history(state.get("messages") or [])
+            return _with(update, _apology(turn, "timeout"))
+        history = self._history(messages)
         system = prompts.system_prompt(domain, turn.now, turn.timezone)
         try:
             with turn.span("agent.llm", f"{turn.model.provider} {domain}"):
                 async with asyncio.timeout(remaining):
                     text, calls = await _complete(turn, history, tools, system, remaining)
         except TimeoutError:
-            return _apology(turn, "timeout")
+            return _with(update, _apology(turn, "timeout"))
         except ProviderError as exc:
-            return _apology(turn, "failed", str(exc))
+            return _with(update, _apology(turn, "failed", str(exc)))
         if not offer_tools:
             calls = []
         if not text and not calls:
-            return _apology(turn, "failed", "the model returned an empty answer")
+            return _with(update, _apology(turn, "failed", "the model returned an empty answer"))
         message: Message = {
             "role": "assistant",
             "content": text,
@@ -252,7 +270,7 @@ class Agent:
             message["tool_calls"] = [
                 {"id": c.id, "name": c.name, "arguments": c.arguments} for c in calls
             ]
-        return {"messages": [message]}
+        return _with(update, {"messages": [message]})
 
     def _history(self, messages: Sequence[Message]) -> list[ChatMessage]:
         """The conversation for the model; a stored message is never changed in place, so its
@@ -383,7 +401,22 @@ async def _after_agent(state: AgentState) -> str:
 
 
 async def _after_tools(state: AgentState) -> str:
-    return END if state.get("stop") else "agent"
+    return END if state.get("stop") else agent_node(state.get("domain") or routing.DEFAULT_DOMAIN)
+
+
+def agent_node(domain: str) -> str:
+    """The graph node of a domain's agent."""
+    return f"{domain}_agent"
+
+
+def _with(update: AgentState, reply: AgentState) -> AgentState:
+    """A node's reply plus the turn's first-round update; a replaced history gets the reply's
+    messages appended, since one update carries one write per channel."""
+    merged: AgentState = {**update, **reply}
+    replaced = update.get("messages")
+    if isinstance(replaced, dict):
+        merged["messages"] = {"replace": [*replaced["replace"], *reply.get("messages", [])]}  # type: ignore[typeddict-item]
+    return merged
 
 
 def _config(thread_id: str) -> Any:
