@@ -188,12 +188,13 @@ class Agent:
             graph.add_node(node, partial(self._agent, domain))
             graph.add_conditional_edges(node, _after_agent, ["tools", END])
         graph.add_node("tools", self._tools)
-        graph.add_conditional_edges(START, self._route, agents)
+        graph.add_conditional_edges(START, self._route, list(agents.values()))
         graph.add_conditional_edges("tools", _after_tools, [*agents.values(), END])
         return graph
 
     async def _route(self, state: AgentState, runtime: Runtime[TurnContext]) -> str:
-        """The domain whose agent answers this turn (sticky unless the topic changed)."""
+        """The agent node of the domain that answers this turn (sticky unless the topic
+        changed)."""
         turn = runtime.context
         started = time.perf_counter()
         prompt = (state.get("messages") or [{}])[-1].get("content") or ""
@@ -204,7 +205,7 @@ class Agent:
                 domain = await self._decide(turn, prompt, decision)
         turn.domain, turn.route_reason = domain, decision.reason
         turn.timings["route_ms"] = (time.perf_counter() - started) * 1000
-        return domain
+        return agent_node(domain)
 
     async def _decide(self, turn: TurnContext, prompt: str, decision: routing.RouteDecision) -> str:
         """The model breaks a tie between domains; on any failure the provisional one stands."""
@@ -415,7 +416,7 @@ def _with(update: AgentState, reply: AgentState) -> AgentState:
     merged: AgentState = {**update, **reply}
     replaced = update.get("messages")
     if isinstance(replaced, dict):
-        merged["messages"] = {"replace": [*replaced["replace"], *reply.get("messages", [])]}  # type: ignore[typeddict-item]
+        merged["messages"] = {"replace": [*replaced["replace"], *reply.get("messages", [])]}
     return merged
 
 
