@@ -250,3 +250,84 @@ def test_transfer_leaves_the_stream_once_the_goodbye_has_played(
     assert "media" in kinds and kinds[-1] == "mark", "the goodbye played, then the stream closed"
     pending = pending_transfer_for_call(CALL_SID)
     assert pending is not None and pending.department == "support"
+
+
+# Frames Twilio would never send ----------------------------------------------------------------
+
+SKIPPED_FRAMES = [
+    "not json",
+    "[]",
+    "[" * 5000,  # nesting deeper than the JSON decoder recurses
+    json.dumps({"event": "media", "media": {"payload": "not base64!"}}),
+    json.dumps({"event": "media", "media": {"payload": 42}}),
+    json.dumps({"event": "mark", "mark": {"name": ["a"]}}),
+    json.dumps({"event": "dtmf"}),
+    json.dumps({"event": "start", "start": {}}),  # a second start, malformed
+    json.dumps({"event": "hologram", "hologram": {}}),
+    json.dumps({"sequenceNumber": "7"}),
+]
+
+
+def test_malformed_and_unknown_frames_are_skipped(
+    voice_server: VoiceServer,
+    pin_user: WorkspaceUser,
+    fixed_speech: FixedSpeech,
+    scripted_model: ScriptedChatModel,
+) -> None:
+    """Each is logged and skipped; the call goes on and answers the next turn."""
+    scripted_model.responses = [say("Still here.")]
+    token = issue_stream_token(pin_user.id, CALL_SID)
+
+    async def script(client: TwilioClient) -> int | None:
+        await client.ws.send("not json")  # before start too
+        await client.start(token, greet="0")
+        for raw in SKIPPED_FRAMES:
+            await client.ws.send(raw)
+        for digit in "42#":
+            await client.send("dtmf", dtmf={"track": "inbound_track", "digit": digit})
+        await client.until("media")
+        await client.until("mark")
+        await client.send("stop", stop={"accountSid": "AC0123", "callSid": CALL_SID})
+        with contextlib.suppress(websockets.ConnectionClosed):
+            while True:
+                await client.recv()
+        return client.ws.close_code
+
+    assert call(voice_server.ws_url("/twilio/media"), script) == 1000
+    assert [c.messages[-1].content for c in scripted_model.calls] == ["4 2"]
+
+
+@pytest.mark.parametrize(
+    ("frame", "started", "close_code"),
+    [
+        pytest.param(b"\x00\x01binary", True, 1008, id="binary"),
+        pytest.param(json.dumps({"event": "media", "pad": "x" * 5000}), True, 1009, id="oversized"),
+        pytest.param(json.dumps({"event": "media", "media": {}}), False, 1000, id="media-first"),
+        pytest.param(json.dumps({"event": "hologram"}), False, 1000, id="unknown-first"),
+    ],
+)
+def test_frames_that_are_not_twilio_end_the_stream(
+    voice_server: VoiceServer,
+    pin_user: WorkspaceUser,
+    fixed_speech: FixedSpeech,
+    configure: Any,
+    frame: str | bytes,
+    started: bool,
+    close_code: int,
+) -> None:
+    """Binary or oversized frames close with 1008/1009; before `start` only `connected` may
+    come, so any other event, readable or not, ends the stream."""
+    configure(VOICE_MAX_MESSAGE_BYTES=4096)
+    token = issue_stream_token(pin_user.id, CALL_SID)
+
+    async def script(client: TwilioClient) -> int | None:
+        if started:
+            await client.start(token, greet="0")
+        await client.ws.send(frame)
+        with contextlib.suppress(websockets.ConnectionClosed):
+            while True:
+                await client.recv()
+        return client.ws.close_code
+
+    assert call(voice_server.ws_url("/twilio/media"), script) == close_code
+    assert voice_server.gateway.connections == set()

@@ -1,5 +1,5 @@
 """hypothesis on the parsers that take outside input: WebSocket frames, Twilio form bodies and
-their signatures, mu-law and PCM framing, and booking inputs.
+their signatures, Twilio media-stream frames, mu-law and PCM framing, and booking inputs.
 
 Each property says what the parser promises for any input: a typed value or its own typed
 refusal, never another exception, and lossless framing. (Dates and times the offline model
@@ -8,6 +8,7 @@ extracts are fuzzed in test_offline_parsing.py.)
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -23,6 +24,14 @@ from convonet.voice.audio import (
     mulaw_encode,
 )
 from convonet.voice.protocol import CLIENT_TYPES, ProtocolError, parse_client_frame
+from convonet.voice.twilio_media import (
+    KNOWN_EVENTS,
+    MediaEvent,
+    MediaStreamError,
+    StartEvent,
+    UnknownEvent,
+    parse_media_message,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -109,6 +118,121 @@ def test_a_changed_form_is_refused(form: dict[str, str], key: str, value: str) -
 def test_a_forged_signature_is_refused_without_error(form: dict[str, str], forged: str) -> None:
     if forged != _twilio_signature(WEBHOOK_URL, form):
         assert not is_valid_signature(WEBHOOK_URL, form, forged)
+
+
+# Twilio media-stream frames ------------------------------------------------------------------
+
+MEDIA_LIMIT = 4096
+TWILIO_FIELDS = st.dictionaries(
+    st.sampled_from(["sequenceNumber", "streamSid", "start", "media", "mark", "dtmf", "stop"]),
+    JSON_VALUES
+    | st.fixed_dictionaries(
+        {},
+        optional={
+            "callSid": JSON_VALUES,
+            "payload": JSON_VALUES
+            | st.binary(max_size=40).map(lambda b: base64.b64encode(b).decode()),
+            "track": JSON_VALUES,
+            "name": JSON_VALUES,
+            "digit": JSON_VALUES,
+            "customParameters": JSON_VALUES,
+            "mediaFormat": JSON_VALUES,
+        },
+    ),
+    max_size=4,
+)
+SID = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=40)
+PARAMETERS = st.dictionaries(SID, st.text(max_size=40), max_size=4)
+
+
+def _media_frame(mulaw: bytes, seq: int, track: str) -> str:
+    """A media frame as Twilio sends one: string sequence numbers, base64 mu-law."""
+    payload = base64.b64encode(mulaw).decode()
+    media = {"track": track, "chunk": "1", "timestamp": "20", "payload": payload}
+    return json.dumps(
+        {"event": "media", "sequenceNumber": str(seq), "streamSid": "MZ1", "media": media}
+    )
+
+
+@FAST
+@given(st.binary(max_size=300) | st.text(max_size=300) | JSON_VALUES.map(json.dumps))
+def test_any_media_stream_frame_is_an_event_or_a_media_stream_error(raw: bytes | str) -> None:
+    try:
+        event = parse_media_message(raw, MEDIA_LIMIT)
+    except MediaStreamError as exc:
+        assert exc.close_code == (1008 if isinstance(raw, bytes) else None)
+        assert exc.event is None or exc.event in KNOWN_EVENTS
+    else:
+        assert isinstance(raw, str)
+        assert event.event in KNOWN_EVENTS or isinstance(event, UnknownEvent)
+
+
+@FAST
+@given(st.sampled_from(sorted(KNOWN_EVENTS)) | st.text(max_size=12), TWILIO_FIELDS)
+def test_named_events_parse_or_are_refused_naming_the_event(
+    kind: str, fields: dict[str, Any]
+) -> None:
+    try:
+        event = parse_media_message(json.dumps({**fields, "event": kind}), 1 << 20)
+    except MediaStreamError as exc:
+        assert kind in KNOWN_EVENTS and exc.event == kind and exc.close_code is None
+        assert exc.reason.startswith(kind)
+    else:
+        assert event.event == kind
+        assert isinstance(event, UnknownEvent) == (kind not in KNOWN_EVENTS)
+
+
+@FAST
+@given(st.integers(1, 4 * MEDIA_LIMIT), st.sampled_from(["[", '{"a":', " "]))
+def test_deep_or_oversized_frames_are_refused_not_raised(size: int, unit: str) -> None:
+    raw = unit * size
+    try:
+        parse_media_message(raw, MEDIA_LIMIT)
+    except MediaStreamError as exc:
+        assert exc.close_code == (1009 if len(raw) > MEDIA_LIMIT else None)
+    else:
+        raise AssertionError("no event is made of brackets or spaces")
+
+
+@FAST
+@given(
+    st.binary(max_size=1601),  # odd sizes too: mu-law is one byte a sample
+    st.integers(1, 10**12),
+    st.sampled_from(["inbound", "inbound_track", "outbound"]),
+)
+def test_media_frames_round_trip_to_their_mulaw_bytes(mulaw: bytes, seq: int, track: str) -> None:
+    event = parse_media_message(_media_frame(mulaw, seq, track), 1 << 20)
+    assert isinstance(event, MediaEvent)
+    assert event.media.payload == mulaw and event.media.track == track
+    assert event.sequenceNumber == seq
+    assert len(mulaw_decode(event.media.payload)) == 2 * len(mulaw)
+
+
+@FAST
+@given(SID, SID, PARAMETERS, st.integers(1, 10**6))
+def test_start_metadata_round_trips(
+    call_sid: str, stream_sid: str, parameters: dict[str, str], seq: int
+) -> None:
+    start = {
+        "accountSid": "AC1",
+        "callSid": call_sid,
+        "streamSid": stream_sid,
+        "tracks": ["inbound"],
+        "customParameters": parameters,
+        "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": PHONE_RATE, "channels": 1},
+    }
+    raw = json.dumps(
+        {"event": "start", "sequenceNumber": str(seq), "streamSid": stream_sid, "start": start}
+    )
+    event = parse_media_message(raw, 1 << 20)
+    assert isinstance(event, StartEvent)
+    assert (event.streamSid, event.start.callSid, event.start.streamSid) == (
+        stream_sid,
+        call_sid,
+        stream_sid,
+    )
+    assert event.start.customParameters == parameters and event.sequenceNumber == seq
+    assert event.start.mediaFormat.sampleRate == PHONE_RATE
 
 
 # mu-law and PCM framing ----------------------------------------------------------------------

@@ -7,19 +7,22 @@ a `mark` after each sentence, and `clear` the moment the caller barges in; the c
 keeps only the sentences whose marks came back. DTMF: any key while the assistant speaks
 interrupts it; digits followed by `#` are said as a turn. `stop` or a closed socket (hang-up)
 ends everything the call started.
+
+Every frame goes through `parse_media_message` (pure, no I/O): a typed event, or one
+`MediaStreamError` saying why. A binary or oversized frame is not Twilio and ends the stream
+(1008, 1009); any other unusable frame is logged and skipped, as are events we do not know.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 import contextlib
 import json
 import logging
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from convonet.config import get_settings
@@ -32,18 +35,59 @@ from convonet.voice.session import CLOSE_POLICY, CLOSE_RESTART, CLOSE_TOO_BIG, V
 log = logging.getLogger(__name__)
 
 _MARK_SEPARATOR = ":"
+_MAX_SEQUENCE_DIGITS = 18
 
 
-class _Event(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+# Parsing Twilio's frames ---------------------------------------------------------------------
 
 
-class MediaFormat(_Event):
+class MediaStreamError(ValueError):
+    """A frame we cannot use. `close_code` is set when the frame ends the stream (binary or
+    oversized: not Twilio); `event` names the event a malformed JSON object claimed to be."""
+
+    def __init__(
+        self, reason: str, *, event: str | None = None, close_code: int | None = None
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.event = event
+        self.close_code = close_code
+
+
+def _sequence(value: object) -> int | None:
+    """Twilio numbers frames with decimal strings; any other value counts as no number, so a
+    frame is never refused for it (nothing depends on it)."""
+    text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    if text.isascii() and text.isdigit() and len(text) <= _MAX_SEQUENCE_DIGITS:
+        return int(text)
+    return None
+
+
+def _base64(value: object) -> bytes:
+    """Media payloads are base64 text; decoding here makes a bad one a parse error."""
+    if not isinstance(value, str):
+        raise ValueError("payload is not base64 text")  # noqa: TRY004 - pydantic wants ValueError
+    return base64.b64decode(value)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _Event(_Model):
+    sequenceNumber: Annotated[int | None, BeforeValidator(_sequence)] = None  # noqa: N815
+
+
+class ConnectedEvent(_Event):
+    event: Literal["connected"]
+
+
+class MediaFormat(_Model):
     encoding: str = "audio/x-mulaw"
     sampleRate: int = PHONE_RATE  # noqa: N815 - Twilio's field name
 
 
-class StartInfo(_Event):
+class StartInfo(_Model):
     callSid: str  # noqa: N815
     streamSid: str | None = None  # noqa: N815
     customParameters: dict[str, str] = {}  # noqa: N815, RUF012 - pydantic copies defaults
@@ -56,8 +100,8 @@ class StartEvent(_Event):
     start: StartInfo
 
 
-class MediaPayload(_Event):
-    payload: str
+class MediaPayload(_Model):
+    payload: Annotated[bytes, BeforeValidator(_base64)]  # the mu-law bytes, decoded
     track: str = "inbound"
 
 
@@ -74,6 +118,52 @@ class MarkEvent(_Event):
 class DtmfEvent(_Event):
     event: Literal["dtmf"]
     dtmf: dict[str, str]
+
+
+class StopEvent(_Event):
+    event: Literal["stop"]
+
+
+class UnknownEvent(_Event):
+    """An event we do not handle (or a frame naming none): skipped once the call has started."""
+
+    event: str
+
+
+KnownEvent = Annotated[
+    ConnectedEvent | StartEvent | MediaEvent | MarkEvent | DtmfEvent | StopEvent,
+    Field(discriminator="event"),
+]
+TwilioEvent = KnownEvent | UnknownEvent
+_KNOWN_ADAPTER: TypeAdapter[KnownEvent] = TypeAdapter(KnownEvent)
+KNOWN_EVENTS = frozenset({"connected", "start", "media", "mark", "dtmf", "stop"})
+
+
+def parse_media_message(raw: str | bytes, max_chars: int) -> TwilioEvent:
+    """One media-stream frame as a typed event, or MediaStreamError (never another error)."""
+    if isinstance(raw, bytes):
+        raise MediaStreamError("binary frame", close_code=CLOSE_POLICY)
+    if len(raw) > max_chars:
+        raise MediaStreamError("frame too big", close_code=CLOSE_TOO_BIG)
+    try:
+        data: Any = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise MediaStreamError("not JSON") from None
+    if not isinstance(data, dict):
+        raise MediaStreamError("not a JSON object")
+    kind = data.get("event")
+    if kind not in KNOWN_EVENTS:
+        name = kind if isinstance(kind, str) else ""
+        return UnknownEvent(event=name, sequenceNumber=data.get("sequenceNumber"))
+    try:
+        return _KNOWN_ADAPTER.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors(include_input=False)[0]
+        where = ".".join(str(part) for part in first["loc"][1:])
+        raise MediaStreamError(f"{kind} {where}: {first['msg']}", event=kind) from None
+
+
+# The call ----------------------------------------------------------------------------------
 
 
 class TwilioSink:
@@ -128,32 +218,41 @@ class TwilioSink:
 class _Call:
     """One media stream: Twilio's events in, the session driven."""
 
-    def __init__(self, session: VoiceSession, sink: TwilioSink) -> None:
+    def __init__(self, session: VoiceSession, sink: TwilioSink, max_chars: int) -> None:
         self.session = session
         self.sink = sink
+        self.max_chars = max_chars
         self.digits = ""
 
-    async def handle(self, raw: str) -> bool:
-        """False when the stream is over (stop, or a start that cannot be trusted)."""
+    async def handle(self, raw: str | bytes) -> bool:
+        """False when the stream is over (stop, a frame that is not Twilio's, or a start that
+        cannot be trusted). Before `start` Twilio sends only `connected`."""
         self.session.touch()
         try:
-            event: dict[str, Any] = json.loads(raw)
-            kind = event.get("event")
-            if kind == "start":
-                return await self._start(StartEvent.model_validate(event))
-            if self.session.identity is None:
-                return kind == "connected"
-            if kind == "media":
-                await self._media(MediaEvent.model_validate(event))
-            elif kind == "mark":
-                self._mark(MarkEvent.model_validate(event))
-            elif kind == "dtmf":
-                await self._dtmf(DtmfEvent.model_validate(event))
-            elif kind == "stop":
-                return False
-        except (ValueError, ValidationError, binascii.Error):
-            log.warning("unreadable media-stream event on call %s", self.session.call_sid)
-        return True
+            event = parse_media_message(raw, self.max_chars)
+        except MediaStreamError as exc:
+            return await self._unusable(exc)
+        if isinstance(event, StartEvent):
+            return await self._start(event)
+        if self.session.identity is None:
+            return isinstance(event, ConnectedEvent)
+        if isinstance(event, MediaEvent):
+            await self._media(event)
+        elif isinstance(event, MarkEvent):
+            self._mark(event)
+        elif isinstance(event, DtmfEvent):
+            await self._dtmf(event)
+        return not isinstance(event, StopEvent)
+
+    async def _unusable(self, exc: MediaStreamError) -> bool:
+        """Close on a frame that is not Twilio's; skip a malformed one, unless it names an
+        event other than `start` before the call has started (that ends the stream, as the
+        well-formed event would)."""
+        if exc.close_code is not None:
+            await self.session.close(exc.close_code, "bad message")
+            return False
+        log.warning("unreadable media-stream event on call %s: %s", self.session.call_sid, exc)
+        return self.session.identity is not None or exc.event in (None, "start")
 
     async def _start(self, event: StartEvent) -> bool:
         from convonet.auth.tokens import TokenError
@@ -196,7 +295,7 @@ class _Call:
     async def _media(self, event: MediaEvent) -> None:
         if event.media.track not in ("inbound", "inbound_track"):
             return
-        await self.session.feed_audio(mulaw_decode(base64.b64decode(event.media.payload)))
+        await self.session.feed_audio(mulaw_decode(event.media.payload))
 
     def _mark(self, event: MarkEvent) -> None:
         turn_id, _, sentence = event.mark.get("name", "").partition(_MARK_SEPARATOR)
@@ -224,18 +323,14 @@ async def media_endpoint(websocket: WebSocket) -> None:
         return
     peer = websocket.client.host if websocket.client is not None else "unknown"
     session = gateway.open(sink, peer=peer, channel="phone")
-    call = _Call(session, sink)
-    limit = get_settings().voice_max_message_bytes
+    call = _Call(session, sink, get_settings().voice_max_message_bytes)
     try:
         while not session.closed:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 return
             text = message.get("text")
-            if text is None or len(text) > limit:
-                await session.close(CLOSE_TOO_BIG if text else CLOSE_POLICY, "bad message")
-                return
-            if not await call.handle(text):
+            if not await call.handle(text if text is not None else message.get("bytes") or b""):
                 await session.close(1000, "call ended")
                 return
     finally:
