@@ -6,7 +6,6 @@ finds no server error anywhere in the OpenAPI document.
 from __future__ import annotations
 
 import contextlib
-import socket
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +23,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from sqlalchemy import select
 
+from tests.fixtures.devserver import free_port
 from tests.integration.test_reservations_fixtures import (
     SATURDAY,
     Hanok,
@@ -34,16 +34,10 @@ from tests.integration.test_reservations_fixtures import (
 BASE = "/api/reservations"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(hanok: Hanok) -> Iterator[str]:
     """The function behind a real HTTP server on loopback; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         http_function_app(by_name("reservations")),
         host="127.0.0.1",

@@ -5,7 +5,6 @@ loopback port; with no engine left, the user gets a spoken apology."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +13,7 @@ from convonet.speech import build_tts, reset_engines
 from convonet.speech.base import synthesize
 from convonet.voice.audio import STT_RATE, silence
 
+from tests.fixtures.devserver import free_port
 from tests.fixtures.google_calendar import WorkspaceUser
 from tests.fixtures.voice import PIN, VoiceClient, VoiceServer, talk
 
@@ -23,17 +23,11 @@ pytestmark = [
 ]
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def deepgram_down(configure: Any) -> Iterator[None]:
     configure(
         DEEPGRAM_API_KEY="dg-test-key",
-        DEEPGRAM_BASE_URL=f"http://127.0.0.1:{_closed_port()}",
+        DEEPGRAM_BASE_URL=f"http://127.0.0.1:{free_port()}",
         STT_PROVIDER="deepgram",
         TTS_PROVIDER="deepgram",
         SPEECH_TIMEOUT_S=2,
