@@ -35,6 +35,7 @@ from convonet.clock import get_clock
 from convonet.config import get_settings
 from convonet.domain.errors import Invalid, NotFound
 from convonet.llm.base import ChatModel, Usage
+from convonet.process import freeze_startup_heap
 from convonet.state import StateStoreError
 from convonet.tools import ToolContext
 
@@ -453,12 +454,14 @@ _local = threading.local()
 
 
 def get_runner() -> TurnRunner:
-    """The process's runner: graph compiled and tool schemas built once, on first use."""
+    """The process's runner: graph compiled and tool schemas built once, on first use; then
+    the startup heap is frozen (convonet.process), since everything heavy is loaded by now."""
     global _runner
     with _runner_lock:
         if _runner is None:
             checkpointer = StateStoreCheckpointer(ttl_s=get_settings().agent_thread_ttl_s)
             _runner = TurnRunner(Agent(checkpointer))
+            freeze_startup_heap()
         return _runner
 
 

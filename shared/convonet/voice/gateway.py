@@ -19,6 +19,7 @@ from types import FrameType
 from typing import Any
 
 from convonet.config import get_settings
+from convonet.process import freeze_startup_heap
 from convonet.voice.pipeline import AgentPort, build_agent
 from convonet.voice.session import CLOSE_REPLACED, Channel, VoiceSession, VoiceSink
 
@@ -91,7 +92,10 @@ class VoiceGateway:
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Any) -> AsyncIterator[None]:
-        """ASGI lifespan: drain on SIGTERM (before the server closes sockets) and at shutdown."""
+        """ASGI lifespan: drain on SIGTERM (before the server closes sockets) and at shutdown.
+        Starting, the loaded app's heap is frozen (convonet.process); an in-process agent
+        freezes what it builds on first use."""
+        freeze_startup_heap()
         restore = _chain_sigterm(self._on_sigterm)
         try:
             yield
