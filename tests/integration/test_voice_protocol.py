@@ -152,6 +152,7 @@ def test_malformed_and_unknown_messages_get_errors_and_the_session_continues(
         codes = []
         for raw in (
             "{not json",
+            "[" * 5000,  # nesting deeper than the JSON parser recurses
             "[1, 2]",
             '{"type": "dance"}',
             '{"type": "text"}',
@@ -172,6 +173,7 @@ def test_malformed_and_unknown_messages_get_errors_and_the_session_continues(
 
     codes = talk(voice_server.ws_url(), script)
     assert codes == [
+        "invalid_json",
         "invalid_json",
         "invalid_message",
         "unknown_type",

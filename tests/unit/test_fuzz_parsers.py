@@ -12,6 +12,7 @@ import base64
 import json
 from typing import Any
 
+import pytest
 from convonet.config import get_settings
 from convonet.domain.reservations import BookingRequest
 from convonet.telephony.signature import is_valid_signature
@@ -67,6 +68,15 @@ def test_any_bytes_are_a_frame_or_a_protocol_error(raw: bytes | str) -> None:
         assert exc.code in {"invalid_json", "invalid_message", "unknown_type"}
     else:
         assert frame.type in CLIENT_TYPES
+
+
+@FAST
+@given(st.integers(min_value=1, max_value=20_000), st.sampled_from("[{"))
+def test_deeply_nested_json_is_a_protocol_error(depth: int, opener: str) -> None:
+    raw = opener * depth if opener == "[" else '{"a":' * depth
+    with pytest.raises(ProtocolError) as refused:
+        parse_client_frame(raw)
+    assert refused.value.code in {"invalid_json", "invalid_message"}
 
 
 @FAST

@@ -110,7 +110,7 @@ def parse_client_frame(raw: str | bytes) -> ClientFrame:
     """One client frame, or ProtocolError (`invalid_json`, `unknown_type`, `invalid_message`)."""
     try:
         data: Any = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting is not a message
         raise ProtocolError("invalid_json", "The message is not valid JSON.") from None
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise ProtocolError("invalid_message", 'A message is a JSON object with a "type".')
