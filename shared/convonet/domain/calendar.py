@@ -19,10 +19,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-import jwt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from convonet.auth import hs256
 from convonet.calendar import (
     CalendarAuthError,
     CalendarBackend,
@@ -229,7 +229,7 @@ def start_connection(user_id: str, redirect_uri: str) -> dict[str, Any]:
     settings = get_settings()
     now = get_clock().now()
     ttl = settings.calendar_oauth_state_ttl_s
-    state = jwt.encode(
+    state = hs256.encode(
         {
             "aud": STATE_AUDIENCE,
             "sub": user_id,
@@ -237,7 +237,6 @@ def start_connection(user_id: str, redirect_uri: str) -> dict[str, Any]:
             "exp": int((now + timedelta(seconds=ttl)).timestamp()),
         },
         settings.secret("jwt_secret"),
-        algorithm="HS256",
     )
     return {"authorization_url": oauth.authorization_url(state, redirect_uri), "expires_in": ttl}
 
@@ -485,17 +484,18 @@ def _verify_state(state: str) -> tuple[str, str]:
     invalid = Invalid(
         "The calendar connection link is invalid or has expired; start again.", "invalid_state"
     )
+    now = get_clock().now().timestamp()
     try:
-        claims = jwt.decode(
+        claims = hs256.decode(
             state,
             get_settings().secret("jwt_secret"),
-            algorithms=["HS256"],
             audience=STATE_AUDIENCE,
-            options={"verify_exp": False, "require": ["exp", "sub", "nonce"]},
+            now=now,
+            required=["exp", "sub", "nonce"],
         )
-    except jwt.PyJWTError:
+    except hs256.InvalidToken:
         raise invalid from None
     exp = claims.get("exp")
-    if not isinstance(exp, int) or exp <= get_clock().now().timestamp():
+    if not isinstance(exp, int) or exp <= now:
         raise invalid
     return str(claims["sub"]), str(claims["nonce"])

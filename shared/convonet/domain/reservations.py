@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import case, event, exists, select
@@ -33,8 +33,10 @@ from convonet.db.models import (
 from convonet.db.models.restaurant import HANOK_ID
 from convonet.domain import restaurant_rules as rules
 from convonet.domain.errors import Conflict, Invalid, NotFound
-from convonet.events import ReservationEvent
 from convonet.phone import InvalidPhoneNumber, normalize_e164
+
+if TYPE_CHECKING:
+    from convonet.events import ReservationEvent
 
 log = logging.getLogger(__name__)
 _D = TypeVar("_D", date, datetime)
@@ -841,7 +843,12 @@ def _same_name_key(name: str) -> str:
 
 
 def _queue_event(session: Session, reservation: Reservation, kind: str) -> None:
-    """Publish after the commit, so a rolled-back change never tells the guest anything."""
+    """Publish after the commit, so a rolled-back change never tells the guest anything.
+
+    The event schemas load here, on the first write: reads never need them.
+    """
+    from convonet.events import ReservationEvent
+
     pending: list[ReservationEvent] | None = session.info.get(_PENDING_EVENTS)
     if pending is None:
         pending = session.info[_PENDING_EVENTS] = []
@@ -863,7 +870,7 @@ def _queue_event(session: Session, reservation: Reservation, kind: str) -> None:
 
 
 def _publish_pending(session: Session) -> None:
-    from convonet.events import get_event_bus
+    from convonet.events import ReservationEvent, get_event_bus
 
     pending: list[ReservationEvent] = session.info.get(_PENDING_EVENTS) or []
     events, pending[:] = list(pending), []

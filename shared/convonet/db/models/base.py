@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from importlib import import_module
 from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, Dialect, Enum, ForeignKey, MetaData, String
@@ -101,5 +102,10 @@ class Timestamps:
 
 
 def user_fk(ondelete: str = "CASCADE") -> ForeignKey:
-    """A foreign key to `users.id`; owned rows go with their owner unless told otherwise."""
+    """A foreign key to `users.id`; owned rows go with their owner unless told otherwise.
+
+    The key resolves against the users table at flush time, so the users model is loaded with
+    any model that names it (convonet.db.models imports each domain only when asked for).
+    """
+    import_module("convonet.db.models.identity")
     return ForeignKey("users.id", ondelete=ondelete)

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from convonet.db.models.base import Base, Timestamps, UUIDPrimaryKey, str_enum, user_fk
-
-if TYPE_CHECKING:
-    from convonet.db.models.productivity import Todo
 
 USER_ROLES = ("user", "agent", "supervisor", "staff", "admin")
 TEAM_ROLES = ("owner", "admin", "member", "viewer")
@@ -68,7 +64,6 @@ class Team(UUIDPrimaryKey, Timestamps, Base):
     memberships: Mapped[list[TeamMembership]] = relationship(
         back_populates="team", cascade="all, delete-orphan", passive_deletes=True
     )
-    todos: Mapped[list[Todo]] = relationship(back_populates="team", passive_deletes=True)
 
 
 class TeamMembership(UUIDPrimaryKey, Timestamps, Base):

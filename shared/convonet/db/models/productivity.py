@@ -41,7 +41,7 @@ class Todo(UUIDPrimaryKey, Timestamps, Base):
     completed_at: Mapped[datetime | None]
     google_event_id: Mapped[str | None] = mapped_column(String(1024))
 
-    team: Mapped[Team | None] = relationship(back_populates="todos")
+    team: Mapped[Team | None] = relationship()
 
 
 class Reminder(UUIDPrimaryKey, Timestamps, Base):
