@@ -14,12 +14,11 @@ import pytest
 import websockets
 from convonet.agent.turn import get_runner, thread_id
 from convonet.llm.scripted import ScriptedChatModel, say
-from convonet.speech import build_tts
-from convonet.speech.base import synthesize
 from convonet.telephony.stream_token import issue_stream_token
-from convonet.voice.audio import PHONE_RATE, mulaw_decode, mulaw_encode, silence
+from convonet.voice.audio import PHONE_RATE, Resampler, mulaw_decode, mulaw_encode, silence
 
 from tests.fixtures.google_calendar import WorkspaceUser
+from tests.fixtures.speech import speak
 from tests.fixtures.voice import FixedSpeech, VoiceServer
 
 pytestmark = [
@@ -86,13 +85,10 @@ def test_spoken_request_round_trip_in_mulaw(
 ) -> None:
     configure(VOICE_MAX_MESSAGES_PER_S=10_000)
 
-    async def speech() -> bytes:
-        pcm = await synthesize(
-            build_tts("offline"), "add a todo to buy bread", sample_rate=PHONE_RATE
-        )
-        return mulaw_encode(silence(200, PHONE_RATE) + pcm + silence(1200, PHONE_RATE))
-
-    caller_audio = asyncio.run(speech())
+    spoken, rate = speak("add a todo to buy bread")  # the same audio in every run
+    to_phone = Resampler(rate, PHONE_RATE)
+    pcm = to_phone.feed(spoken) + to_phone.flush()
+    caller_audio = mulaw_encode(silence(200, PHONE_RATE) + pcm + silence(1200, PHONE_RATE))
     token = issue_stream_token(pin_user.id, CALL_SID)
 
     async def script(client: TwilioClient) -> list[dict[str, Any]]:
