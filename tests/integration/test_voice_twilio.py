@@ -150,6 +150,44 @@ def test_marks_clear_on_barge_in_and_heard_text(
     ]
 
 
+def test_caller_barges_in_while_twilio_still_plays_audio_already_sent(
+    voice_server: VoiceServer,
+    pin_user: WorkspaceUser,
+    fixed_speech: FixedSpeech,
+    scripted_model: ScriptedChatModel,
+    configure: Any,
+) -> None:
+    """The whole answer reaches Twilio in an instant but plays for seconds: until its marks
+    come back the turn is still speaking, so the caller can cut it off and `clear` empties
+    Twilio's buffer."""
+    configure(VOICE_PLAYBACK_GRACE_S=3600)  # only marks or a barge-in end the turn
+    fixed_speech.stt.transcript = "no stop please"
+    scripted_model.responses = [say(LONG_ANSWER)]
+    token = issue_stream_token(pin_user.id, CALL_SID)
+
+    async def script(client: TwilioClient) -> list[dict[str, Any]]:
+        await client.start(token, greet="0")
+        for digit in "42#":
+            await client.send("dtmf", dtmf={"track": "inbound_track", "digit": digit})
+        marks = [await client.until("mark") for _ in range(3)]  # every sentence is out
+        await client.send("mark", mark=marks[0]["mark"])  # Twilio has played the first one
+        await client.media(bytes(480))  # the caller talks over the second
+        await client.until("clear")
+        await asyncio.sleep(0.5)
+        await client.send("stop", stop={"accountSid": "AC0123", "callSid": CALL_SID})
+        with contextlib.suppress(websockets.ConnectionClosed):
+            while True:
+                await client.recv()
+        return client.events
+
+    events = call(voice_server.ws_url("/twilio/media"), script)
+    assert "clear" in [e["event"] for e in events]
+    history = asyncio.run(get_runner().agent.messages(thread_id(pin_user.id, CALL_SID)))
+    assert [m["content"] for m in history if m["role"] == "assistant"] == [
+        "First I checked your list."
+    ]
+
+
 def test_hang_up_ends_everything_the_call_started(
     voice_server: VoiceServer,
     pin_user: WorkspaceUser,

@@ -132,6 +132,8 @@ class _Turn:
     agent_driven: bool
     silence_prompt: bool = False
     heard: int = 0
+    audio_s: float = 0.0
+    """Seconds of audio handed to the transport so far."""
     cut: bool = False
     answered: bool = False
     speaking: asyncio.Task[None] | None = None
@@ -173,7 +175,7 @@ class VoiceSession:
         self._on_authenticated = on_authenticated
         self._recording: _Recording | None = None
         self._turn: _Turn | None = None
-        self._playback_progress: asyncio.Event | None = None
+        self._playback_progress = asyncio.Event()
         self._leaving_after: _Turn | None = None
         self._settling: asyncio.Task[None] | None = None
         self._speaking: asyncio.Task[None] | None = None
@@ -709,6 +711,7 @@ class VoiceSession:
         self._turn = turn
         try:
             async for piece in turn.speaker.audio():
+                turn.audio_s += len(piece.pcm16) / (2 * piece.sample_rate)
                 if piece.pcm16 and "first_audio_ms" not in turn.waterfall.values:
                     queued = turn.speaker.first_sentence_at or time.perf_counter()
                     tts_ms = (time.perf_counter() - queued) * 1000
@@ -727,13 +730,34 @@ class VoiceSession:
         await self._finish_turn(turn)
 
     async def _finish_turn(self, turn: _Turn) -> None:
+        await self._report_timing(turn)
+        if not self.sink.heard_on_send:
+            await self._until_played(turn)
         if not turn.silence_prompt:
             self._last_user_at = get_clock().monotonic()
-        await self._report_timing(turn)
         if self._turn is turn:
             self._turn = None
         self._signal_playback()
         await self._ready()
+
+    async def _until_played(self, turn: _Turn) -> None:
+        """A phone plays what it was sent over seconds: the turn stays the one speaking (the
+        caller can still barge in, and `clear` empties Twilio's buffer) until its marks come
+        back, or its audio's length plus VOICE_PLAYBACK_GRACE_S has passed."""
+        budget = turn.audio_s + get_settings().voice_playback_grace_s
+        await self._wait_playback(
+            lambda: turn.cut or turn.heard >= len(turn.speaker.sentences), budget
+        )
+
+    async def _wait_playback(self, done: Callable[[], bool], timeout_s: float) -> None:
+        """Wait (at most `timeout_s`) until `done()`, re-checked whenever a mark comes back."""
+
+        async def played_out() -> None:
+            while not done():
+                await self._playback_progress.wait()
+
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(played_out(), timeout_s)
 
     async def _ready(self) -> None:
         """Tell the client the session is idle, with a fresh resume token."""
@@ -757,8 +781,9 @@ class VoiceSession:
         self._signal_playback()
 
     def _signal_playback(self) -> None:
-        if self._playback_progress is not None:
-            self._playback_progress.set()
+        """Wake every playback waiter: set this event, hand later waiters a fresh one."""
+        progress, self._playback_progress = self._playback_progress, asyncio.Event()
+        progress.set()
 
     def speaking(self) -> bool:
         return self._turn is not None and not self._turn.cut
@@ -811,16 +836,13 @@ class VoiceSession:
         say so, or VOICE_TRANSFER_CLOSE_S passes): Twilio then requests the <Connect> action,
         which dials the human."""
 
-        progress = self._playback_progress = asyncio.Event()
         self._leaving_after = turn  # marks keep counting after the turn has sent its audio
-
-        async def played_out() -> None:
-            while not turn.cut and (self._turn is turn or turn.heard < len(turn.speaker.sentences)):
-                await progress.wait()
-                progress.clear()
-
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(played_out(), get_settings().voice_transfer_close_s)
+        await self._wait_playback(
+            lambda: (
+                turn.cut or (self._turn is not turn and turn.heard >= len(turn.speaker.sentences))
+            ),
+            get_settings().voice_transfer_close_s,
+        )
         await self.close(CLOSE_NORMAL, "transferred to a human")
 
     # Silence, idle and shutdown ---------------------------------------------------------------
