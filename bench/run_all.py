@@ -36,7 +36,16 @@ ABOUT = {
     "state): p50/p95/p99, with and without a tool call.",
     "tool_call": "One tool call in-process vs over MCP stdio (warm session, and a new session "
     "per call as the original system did).",
-    "voice_turn": "The browser voice turn over the WebSocket: overhead, concurrency, soak.",
+    "voice_turn": "The browser voice turn, one session: overhead in-process and over the "
+    "WebSocket, with and without a tool call; time to first audio, streaming vs batch.",
+    "voice_load": "50, 200 and 400 simultaneous WebSocket sessions on one gateway process (its "
+    "own child process), each taking a turn about every 3 s: overhead p95 in the server and at "
+    "the clients, RSS per session, event-loop lag.",
+    "voice_soak": "1,000 sequential sessions on one gateway process: RSS slope after a warm-up, "
+    "leaked asyncio tasks, VoiceSession objects still alive. The agent's bounded in-memory "
+    "caches (the newest checkpoint of recent threads, converted messages) fill over the first "
+    "thousands of sessions, each session being a new thread, so a slope here is not by itself "
+    "a leak; leaked tasks and live sessions are.",
     "phone_turn": "The phone turn (Twilio media stream): overhead, concurrency, soak.",
 }
 
@@ -50,7 +59,8 @@ class Outcome:
 
 
 def benches(only: list[str] | None) -> list[Path]:
-    found = {p.stem: p for p in BENCH.glob("*.py") if p.stem not in ("run_all", "__init__")}
+    # run_all itself and the modules benches share (named _*) are not benches
+    found = {p.stem: p for p in BENCH.glob("*.py") if p.stem != "run_all" and p.stem[0] != "_"}
     order = [n for n in ABOUT if n in found] + sorted(set(found) - set(ABOUT))
     return [found[n] for n in order if not only or n in only]
 
