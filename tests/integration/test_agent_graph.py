@@ -6,9 +6,10 @@ stalls, two that only finish together), so budgets and parallelism are observabl
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from convonet.agent.graph import (
     repair_history,
 )
 from convonet.agent.turn import TurnRequest, TurnRunner, thread_id
-from convonet.llm.base import ChatMessage, ProviderError, ToolCall
+from convonet.llm.base import ChatEvent, ChatMessage, ChatModel, ProviderError, TextDelta, ToolCall
 from convonet.llm.scripted import ScriptedChatModel, ScriptedResponse, call_tool, say
 from convonet.state import StateStore
 from convonet.state.local import LocalStateStore
@@ -64,7 +65,7 @@ def tools() -> Iterator[ScriptTools]:
 
 
 def make_runner(
-    model: ScriptedChatModel, registry: ToolRegistry, store: StateStore | None = None
+    model: ChatModel, registry: ToolRegistry, store: StateStore | None = None
 ) -> TurnRunner:
     agent = Agent(StateStoreCheckpointer(store), registry)
     return TurnRunner(agent, models=lambda _requested, _user: ("scripted", model))
@@ -322,3 +323,47 @@ def _run(coro: Any) -> Any:
     from convonet.agent.turn import _loop
 
     return _loop().run_until_complete(coro)
+
+
+class MidSentenceModel:
+    """A provider that says one sentence, then keeps generating until its stream is closed."""
+
+    provider, model = "scripted", "mid-sentence-1"
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    async def stream(
+        self, messages: Sequence[ChatMessage], tools: Sequence[Any], **options: Any
+    ) -> AsyncIterator[ChatEvent]:
+        try:
+            yield TextDelta("I looked at your list. ")
+            await asyncio.sleep(3600)
+            yield TextDelta("This part is never generated.")
+        finally:
+            self.closed = True
+
+
+def test_a_consumer_leaving_mid_answer_stops_the_model_and_keeps_what_was_said(
+    tools: ScriptTools,
+) -> None:
+    model = MidSentenceModel()
+    runner = make_runner(model, tools.registry())
+
+    async def barge_in() -> list[str]:
+        events = runner.stream(turn("check my list"))
+        seen = []
+        async for name, _data in events:
+            seen.append(name)
+            if name == "delta":
+                break
+        await events.aclose()  # the listener barged in
+        return seen
+
+    assert _run(barge_in()) == ["delta"]
+    assert model.closed, "the provider's stream was closed: it stops generating"
+    stored = _run(runner.agent.messages("u1:s1"))
+    assert [(m["role"], m["content"]) for m in stored] == [
+        ("user", "check my list"),
+        ("assistant", "I looked at your list."),
+    ]

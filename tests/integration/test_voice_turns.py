@@ -169,6 +169,38 @@ def test_tool_calls_before_a_barge_in_are_kept_and_not_repeated(
     assert titles == ["Buy bread"]
 
 
+def test_cancel_while_the_model_is_still_answering_stops_it_before_its_tool_call(
+    voice_server: VoiceServer,
+    pin_user: WorkspaceUser,
+    fixed_speech: FixedSpeech,
+    scripted_model: ScriptedChatModel,
+) -> None:
+    scripted_model.latency_s = 30.0  # the model is still thinking when the user cuts it off
+    scripted_model.responses = [
+        call_tool("create_todo", {"title": "Buy bread"}, "call-bread"),
+        say("I added buy bread."),
+    ]
+
+    async def script(client: VoiceClient) -> str:
+        ok = await client.ready(pin=PIN)
+        await client.send(type="text", text="add a todo to buy bread")
+        await client.until("processing_start")
+        await client.send(type="cancel")
+        await client.until("status", stage="interrupted")
+        await client.until("status", stage="ready")
+        return str(ok["session_id"])
+
+    session_id = talk(voice_server.ws_url(), script)
+    history = _history(pin_user.id, session_id)
+    assert [(m["role"], m["content"]) for m in history] == [("user", "add a todo to buy bread")]
+    from convonet.db.engine import session_scope
+    from convonet.db.models import Todo
+    from sqlalchemy import select
+
+    with session_scope() as db:
+        assert db.scalars(select(Todo.title).where(Todo.owner_id == pin_user.id)).all() == []
+
+
 def test_speech_over_the_assistant_interrupts_but_a_backchannel_does_not(
     voice_server: VoiceServer,
     pin_user: WorkspaceUser,

@@ -115,6 +115,9 @@ class TurnContext:
     input_tokens: int = 0
     output_tokens: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    cut: bool = False
+    """The listener cut the answer off (barge-in, or gone): no more generation or tools."""
+    responding: asyncio.Task[tuple[str, list[ToolCall]]] | None = None
 
     def remaining(self) -> float:
         return self.deadline - get_clock().monotonic()
@@ -125,6 +128,13 @@ class TurnContext:
     def add_usage(self, usage: Usage) -> None:
         self.input_tokens += usage.input_tokens
         self.output_tokens += usage.output_tokens
+
+    def cut_off(self) -> None:
+        """Stop the model mid-answer (its stream is closed, so the provider stops generating);
+        the text so far stays the answer and no further tool runs."""
+        self.cut = True
+        if self.responding is not None:
+            self.responding.cancel()
 
     def say(self, text: str) -> None:
         """Speak text that did not come from the model (an apology)."""
@@ -243,6 +253,8 @@ class Agent:
             ):
                 messages = repaired
                 update["messages"] = {"replace": repaired}  # type: ignore[typeddict-item]
+        if turn.cut:
+            return _with(update, {"stop": True})
         offer_tools = rounds < turn.max_rounds
         tools = self.toolsets[domain] if offer_tools else ()
         remaining = turn.remaining()
@@ -253,11 +265,13 @@ class Agent:
         try:
             with turn.span("agent.llm", f"{turn.model.provider} {domain}"):
                 async with asyncio.timeout(remaining):
-                    text, calls = await _complete(turn, history, tools, system, remaining)
+                    text, calls = await _respond(turn, history, tools, system, remaining)
         except TimeoutError:
             return _with(update, _apology(turn, "timeout"))
         except ProviderError as exc:
             return _with(update, _apology(turn, "failed", str(exc)))
+        if turn.cut:
+            return _with(update, _cut_answer(turn, text))
         if not offer_tools:
             calls = []
         if not text and not calls:
@@ -288,6 +302,8 @@ class Agent:
 
     async def _tools(self, state: AgentState, runtime: Runtime[TurnContext]) -> AgentState:
         turn = runtime.context
+        if turn.cut:  # the calls stay unanswered; repair_history marks them interrupted
+            return {"stop": True}
         calls = (state.get("messages") or [{}])[-1].get("tool_calls") or []
         started = time.perf_counter()
         results = await asyncio.gather(*(self._run_tool(turn, call) for call in calls))
@@ -355,6 +371,37 @@ class Agent:
         return await asyncio.wait_for(
             asyncio.to_thread(self.registry.call, ctx, name, arguments), budget_s
         )
+
+
+async def _respond(
+    turn: TurnContext,
+    history: Sequence[ChatMessage],
+    tools: Sequence[ToolSpec],
+    system: str,
+    remaining: float,
+) -> tuple[str, list[ToolCall]]:
+    """One model response as a task `TurnContext.cut_off` can cancel: then the text streamed
+    so far is the answer and its tool calls are dropped."""
+    index = len(turn.spoken)
+    response = asyncio.ensure_future(_complete(turn, history, tools, system, remaining))
+    turn.responding = response
+    try:
+        return await response
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if not turn.cut or (current is not None and current.cancelling()):
+            raise
+        return (turn.spoken[index] if index < len(turn.spoken) else "").strip(), []
+    finally:
+        turn.responding = None
+
+
+def _cut_answer(turn: TurnContext, text: str) -> AgentState:
+    """The end of a cut-off turn: what the model had said, if anything, and stop."""
+    if not text:
+        return {"stop": True}
+    message = {"role": "assistant", "content": text, "interaction_id": turn.interaction_id}
+    return {"messages": [message], "stop": True}
 
 
 async def _complete(

@@ -111,13 +111,36 @@ class TurnRunner:
                     yield event
                 await task
             finally:
-                await _cancel(task)
+                if not task.done():  # the consumer left mid-turn (barge-in, client gone)
+                    await self._cut(thread, request, provider, model, turn, task)
             await self._flush(thread, turn)
             body = self._answer(request, provider, model, turn)
             try:
                 yield "final", body
             finally:
                 self._account(request, provider, model, turn, body)
+
+    async def _cut(
+        self,
+        thread: str,
+        request: TurnRequest,
+        provider: str,
+        model: ChatModel,
+        turn: TurnContext,
+        task: asyncio.Future[None],
+    ) -> None:
+        """Stop generating and let the graph end on what was said so far, so the conversation
+        keeps the turn (trimmed to what was heard by `heard`); a graph that does not end within
+        the turn's budget is cancelled."""
+        turn.cut_off()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), max(turn.remaining(), 0.0))
+        except TimeoutError:
+            log.warning("turn %s did not end after it was cut off", request.interaction_id)
+        finally:
+            await _cancel(task)
+        await self._flush(thread, turn)
+        self._account(request, provider, model, turn, self._answer(request, provider, model, turn))
 
     async def heard(
         self, user_id: str, session_id: str, interaction_id: str, heard_text: str

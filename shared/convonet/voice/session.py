@@ -135,7 +135,6 @@ class _Turn:
     audio_s: float = 0.0
     """Seconds of audio handed to the transport so far."""
     cut: bool = False
-    answered: bool = False
     speaking: asyncio.Task[None] | None = None
     thinking: asyncio.Task[None] | None = None
     request: TurnRequest | None = None
@@ -621,10 +620,13 @@ class VoiceSession:
     async def _run_turn(self, turn: _Turn, prompt: str) -> None:
         previous = self._settling
         if previous is not None:
-            await asyncio.shield(previous)
+            await asyncio.wait([previous])  # however it ended (a cut-off turn is cancelled)
+        turn.request = self._turn_request(turn, prompt)
         self._turn = turn
         await self._send(p.ProcessingStart(ts=get_clock().now().isoformat(), turn_id=turn.turn_id))
-        turn.thinking = self._spawn(self._think(turn, self._turn_request(turn, prompt)))
+        if turn.cut:
+            return
+        turn.thinking = self._spawn(self._think(turn, turn.request))
         self._settling = turn.thinking
         await self._speak(turn)
 
@@ -652,8 +654,9 @@ class VoiceSession:
         return chosen or get_settings().llm_provider
 
     async def _think(self, turn: _Turn, request: TurnRequest) -> None:
-        """Drive the agent: text to the speaker as it streams; after a barge-in the rest of the
-        answer is discarded and the conversation is cut to what was heard."""
+        """Drive the agent: text to the speaker as it streams. A barge-in cancels this task,
+        which closes the agent's stream: the model stops generating mid-answer and the agent
+        stores what it had said, which `_settle_interrupted` then cuts to what was heard."""
         final: dict[str, Any] = {}
         try:
             async for name, data in self.agent.stream(request):
@@ -676,12 +679,9 @@ class VoiceSession:
         finally:
             turn.speaker.finish()
         turn.waterfall.add_agent(final.get("timings") or {})
-        turn.request = request
         turn.interaction_id = str(final.get("interaction_id") or turn.turn_id)
-        if turn.cut:
-            await self._settle_interrupted(turn)
+        if turn.cut:  # the interruption settles it
             return
-        turn.answered = True
         text = final.get("response") or " ".join(turn.speaker.sentences)
         self.conversation.append({"role": "assistant", "content": text})
         transfer = final.get("transfer")
@@ -690,9 +690,11 @@ class VoiceSession:
             await self._send_transfer(transfer, turn)
 
     async def _settle_interrupted(self, turn: _Turn) -> None:
-        """Cut the stored answer to what was heard (the agent has finished the turn)."""
+        """Once the agent has ended the turn (stored what it said), cut that to what was heard."""
         request = turn.request
         assert request is not None
+        if turn.thinking is not None:
+            await asyncio.wait([turn.thinking])
         heard = turn.heard_text()
         self.conversation.append({"role": "assistant", "content": heard})
         try:
@@ -798,7 +800,10 @@ class VoiceSession:
         await self._stop_speaking(turn)
         self._turn = None
         await self._send(p.Status(stage="interrupted"))
-        if turn.answered:
+        thinking = turn.thinking
+        if thinking is not None and not thinking.done() and thinking is not asyncio.current_task():
+            thinking.cancel()  # the generation stops; the agent keeps what it had said
+        if turn.agent_driven and turn.request is not None:
             self._settling = self._spawn(self._settle_interrupted(turn))
 
     async def _stop_speaking(self, turn: _Turn) -> None:
