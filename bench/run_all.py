@@ -25,11 +25,12 @@ DOC = BENCH.parent / "docs" / "PERFORMANCE.md"
 # Known benches first, in this order, with what each shows; any other bench/*.py runs after.
 ABOUT = {
     "cold_imports": "Import of each function's main.py in a fresh process, vs functions_framework. "
-    "Light functions import no LLM SDK, LangGraph or Cloud SQL connector (heavy modules column); "
-    "what they still import (SQLAlchemy and the ORM models, pydantic-settings, PyJWT with "
-    "cryptography) is used by their first request, so deferring it would only move the cost.",
-    "cold_start": "Process start to first healthz / first real request, served by "
-    "`functions-framework`, vs a hello-world function.",
+    "Light functions import no LLM SDK, LangGraph or Cloud SQL connector (heavy modules column), "
+    "nor pydantic-settings or PyJWT's cryptography, and only their own domains' ORM models.",
+    "cold_start": "Cold start of each HTTP function served by `functions-framework`: process start "
+    "to the first healthz (ready) plus the first real request, as a ratio to the same sum for a "
+    "hello-world function (light functions: under 3x); hello-world runs interleave with the "
+    "function's, best of N each.",
     "reservations_api": "Requests per second of `reservations` (availability, booking) on SQLite "
     "and PostgreSQL, vs hello-world; overbooking check under load.",
     "agent_turn": "What Convonet adds around the model per agent turn (scripted model, local "

@@ -19,10 +19,11 @@ from convonet.auth.guard import Principal, require_auth
 from convonet.db.engine import session_scope
 from convonet.domain import reservations as booking
 from convonet.domain import restaurant_admin as admin
+from convonet.domain.schema import Schema
 from convonet.http import ApiError, ApiRequest, ApiResult, HttpApi
 from convonet.phone import InvalidPhoneNumber, normalize_e164
 from convonet.telephony.signature import is_signed_by_twilio
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 STAFF = ("staff",)
 
@@ -34,7 +35,7 @@ api = HttpApi(
 )
 
 
-class _Query(BaseModel):
+class _Query(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -54,20 +55,20 @@ class ListQuery(_Query):
     status: Literal["confirmed", "waitlisted", "seated", "completed", "cancelled"] | None = None
 
 
-class CancelRequest(BaseModel):
+class CancelRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
     retention_offer_acknowledged: bool = False
 
 
-class StatusRequest(BaseModel):
+class StatusRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["seated", "completed", "cancelled"]
     retention_offer_acknowledged: bool = False
 
 
-class CallerVariablesForm(BaseModel):
+class CallerVariablesForm(Schema):
     """Twilio's webhook form; only the caller fields are read, the rest is signed and ignored."""
 
     model_config = ConfigDict(extra="allow")
@@ -76,19 +77,19 @@ class CallerVariablesForm(BaseModel):
     Caller: Annotated[str, Field(max_length=64)] | None = None
 
 
-class MenuResponse(BaseModel):
+class MenuResponse(Schema):
     items: list[booking.MenuItemView]
 
 
-class ReservationList(BaseModel):
+class ReservationList(Schema):
     reservations: list[booking.ReservationView]
 
 
-class TableList(BaseModel):
+class TableList(Schema):
     tables: list[admin.TableAdminView]
 
 
-class ClosureList(BaseModel):
+class ClosureList(Schema):
     closures: list[admin.ClosureView]
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 from sqlalchemy import case, event, exists, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -33,6 +33,7 @@ from convonet.db.models import (
 from convonet.db.models.restaurant import HANOK_ID
 from convonet.domain import restaurant_rules as rules
 from convonet.domain.errors import Conflict, Invalid, NotFound
+from convonet.domain.schema import Schema
 from convonet.phone import InvalidPhoneNumber, normalize_e164
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ SourceChannel = Literal["online", "voice", "api"]
 Locale = Literal["en", "ko"]
 
 
-class PreorderItem(BaseModel):
+class PreorderItem(Schema):
     model_config = ConfigDict(extra="forbid")
 
     menu_item_id: MenuSlug
@@ -101,7 +102,7 @@ class PreorderItem(BaseModel):
 Preorder = Annotated[list[PreorderItem], Field(max_length=30)]
 
 
-class BookingRequest(BaseModel):
+class BookingRequest(Schema):
     """A new booking. A naive `starts_at` is the restaurant's wall time."""
 
     model_config = ConfigDict(extra="forbid")
@@ -118,7 +119,7 @@ class BookingRequest(BaseModel):
     waitlist_if_full: bool = False
 
 
-class AmendRequest(BaseModel):
+class AmendRequest(Schema):
     """Changes to a booking; absent fields stay as they are, `preorder` replaces the order."""
 
     model_config = ConfigDict(extra="forbid")
@@ -136,7 +137,7 @@ class AmendRequest(BaseModel):
 # Views ------------------------------------------------------------------------------------
 
 
-class MenuItemView(BaseModel):
+class MenuItemView(Schema):
     id: str
     name: str
     name_ko: str | None
@@ -145,19 +146,19 @@ class MenuItemView(BaseModel):
     active: bool
 
 
-class TableView(BaseModel):
+class TableView(Schema):
     label: str
     capacity: int
 
 
-class PreorderLineView(BaseModel):
+class PreorderLineView(Schema):
     menu_item_id: str
     name: str
     quantity: int
     unit_price_cents: int
 
 
-class GuestReservationView(BaseModel):
+class GuestReservationView(Schema):
     """What a guest needs to see; name and phone masked, no id, no special requests."""
 
     confirmation_code: str
@@ -188,12 +189,12 @@ class ReservationView(GuestReservationView):
     cancelled_at: datetime | None
 
 
-class SlotView(BaseModel):
+class SlotView(Schema):
     starts_at: datetime
     ends_at: datetime
 
 
-class AvailabilityView(BaseModel):
+class AvailabilityView(Schema):
     date: date
     party_size: int
     duration_minutes: int
@@ -204,12 +205,12 @@ class AvailabilityView(BaseModel):
     full_slots: list[datetime]
 
 
-class BookingOutcome(BaseModel):
+class BookingOutcome(Schema):
     reservation: ReservationView
     deduplicated: bool = False
 
 
-class CallerProfile(BaseModel):
+class CallerProfile(Schema):
     """Who is calling, for the phone assistant's first words."""
 
     caller_phone: str

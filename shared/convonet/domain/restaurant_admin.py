@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ from convonet.domain.reservations import (
     lock_restaurant,
     menu_item_view,
 )
+from convonet.domain.schema import Schema
 
 _LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
 
@@ -49,7 +50,7 @@ HhMm = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:
 Interval = Annotated[list[HhMm], Field(min_length=2, max_length=2)]
 
 
-class MenuItemInput(BaseModel):
+class MenuItemInput(Schema):
     model_config = ConfigDict(extra="forbid")
 
     name: ShortText
@@ -60,20 +61,20 @@ class MenuItemInput(BaseModel):
     sort_order: int = Field(default=0, ge=0, le=10_000)
 
 
-class TableInput(BaseModel):
+class TableInput(Schema):
     model_config = ConfigDict(extra="forbid")
 
     capacity: int = Field(ge=1, le=50)
     is_active: bool = True
 
 
-class TableAdminView(BaseModel):
+class TableAdminView(Schema):
     label: str
     capacity: int
     is_active: bool
 
 
-class HoursInput(BaseModel):
+class HoursInput(Schema):
     """Weekly opening hours in local wall time; a missing or empty day is closed."""
 
     model_config = ConfigDict(extra="forbid")
@@ -86,20 +87,20 @@ class HoursInput(BaseModel):
     ) = None
 
 
-class HoursView(BaseModel):
+class HoursView(Schema):
     timezone: str
     opening_hours: rules.OpeningHours
     slot_minutes: int
     default_duration_minutes: int
 
 
-class ClosureInput(BaseModel):
+class ClosureInput(Schema):
     model_config = ConfigDict(extra="forbid")
 
     reason: Annotated[str, StringConstraints(max_length=300), Clean] | None = None
 
 
-class ClosureView(BaseModel):
+class ClosureView(Schema):
     date: date
     reason: str | None
 

@@ -34,7 +34,6 @@ from convonet.clock import get_clock
 from convonet.config import get_settings
 from convonet.db.engine import session_scope
 from convonet.db.models import CrmRecord, User
-from convonet.events import TransferEvent, get_event_bus
 from convonet.state import get_state_store
 
 log = logging.getLogger(__name__)
@@ -260,7 +259,12 @@ def _crm_ids(user_id: str | None) -> list[dict[str, Any]]:
 
 
 def _publish(kind: Literal["requested", "completed", "missed"], context: Mapping[str, Any]) -> None:
-    """The transfer-events message; a failed publish never stops the caller's transfer."""
+    """The transfer-events message; a failed publish never stops the caller's transfer.
+
+    The event schemas load on the first transfer: most phone webhooks never publish one.
+    """
+    from convonet.events import TransferEvent, get_event_bus
+
     event = TransferEvent(
         kind=kind,
         transfer_id=str(context["transfer_id"]),

@@ -12,6 +12,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from convonet.db.engine import get_engine
 from convonet.db.models import Base, UTCDateTime
+from convonet.db.models.base import JSONDocument
 from sqlalchemy import JSON, Connection, text
 
 # Any constant works; it only has to be the same for every process that migrates.
@@ -25,7 +26,7 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
         return False
     if isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
-    if isinstance(obj, JSON):
+    if isinstance(obj, JSON | JSONDocument):
         autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
         return 'sa.JSON().with_variant(postgresql.JSONB(), "postgresql")'
     return False

@@ -13,9 +13,8 @@ from importlib import import_module
 from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, Dialect, Enum, ForeignKey, MetaData, String
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from convonet.clock import utcnow
 
@@ -57,8 +56,25 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-# JSONB on PostgreSQL (comparable, indexable); SQLite's JSON elsewhere. Same Python values.
-JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+class JSONDocument(TypeDecorator[Any]):
+    """JSONB on PostgreSQL (comparable, indexable); SQLite's JSON elsewhere. Same Python values.
+
+    The PostgreSQL dialect (~40 ms to import) is loaded when a PostgreSQL engine needs the
+    type, not by importing the models: on SQLite it is never loaded at all.
+    """
+
+    impl = JSON
+    cache_ok = True
+    # As JSON itself: an explicit None is stored as JSON null, an unset one as SQL NULL.
+    should_evaluate_none = True
+    hashable = False
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
 
 
 def new_id() -> str:
@@ -86,9 +102,9 @@ class Base(DeclarativeBase):
     type_annotation_map = {
         datetime: UTCDateTime(),
         date: Date(),
-        dict[str, Any]: JSONDocument,
-        list[str]: JSONDocument,
-        list[Any]: JSONDocument,
+        dict[str, Any]: JSONDocument(),
+        list[str]: JSONDocument(),
+        list[Any]: JSONDocument(),
     }
 
 

@@ -41,7 +41,7 @@ class Restaurant(Timestamps, Base):
     address: Mapped[str | None] = mapped_column(String(300))
     # {"mon": [["11:30", "22:00"]], ...}: local wall-clock intervals; a missing or empty day
     # is closed. Several intervals allow a lunch/dinner split.
-    opening_hours: Mapped[dict[str, list[list[str]]]] = mapped_column(JSONDocument, default=dict)
+    opening_hours: Mapped[dict[str, list[list[str]]]] = mapped_column(JSONDocument(), default=dict)
     slot_minutes: Mapped[int] = mapped_column(Integer, default=30)
     default_duration_minutes: Mapped[int] = mapped_column(Integer, default=120)
 
