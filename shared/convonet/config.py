@@ -149,6 +149,7 @@ class Settings(BaseModel):
     voice_drain_timeout_s: float = 8.0
     voice_transfer_close_s: float = 15.0
     voice_playback_grace_s: float = 2.0
+    voice_playback_lead_s: float = 0.5
     media_stream_token_ttl_s: int = 120
 
     # Call center (softphone credentials follow the TURN REST scheme; see callcenter/credentials)

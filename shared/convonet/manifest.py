@@ -353,6 +353,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             "VOICE_DRAIN_TIMEOUT_S",
             "VOICE_TRANSFER_CLOSE_S",
             "VOICE_PLAYBACK_GRACE_S",
+            "VOICE_PLAYBACK_LEAD_S",
             "MEDIA_STREAM_TOKEN_TTL_S",
             "TRANSFER_EXTENSIONS",
             "FUSIONPBX_SIP_DOMAIN",

@@ -105,22 +105,25 @@ def test_cancel_stops_audio_and_keeps_only_what_was_sent(
     pin_user: WorkspaceUser,
     fixed_speech: FixedSpeech,
     scripted_model: ScriptedChatModel,
+    configure: Any,
 ) -> None:
-    # One chunk per sentence; each sentence takes 0.3 s to synthesise.
+    # One chunk per sentence, about a second of audio each, sent as it would play: the second
+    # sentence's audio leaves once the first has played, then the user barges in.
+    configure(VOICE_PLAYBACK_LEAD_S=0)
     fixed_speech.tts.chunk_ms = 60_000
+    fixed_speech.tts.ms_per_char = 40
     scripted_model.responses = [say(THREE_SENTENCES), say("Okay.")]
 
     async def script(client: VoiceClient) -> tuple[str, str, list[dict[str, Any]]]:
         ok = await client.ready(pin=PIN)
-        fixed_speech.tts.latency_s = 0.3
         await client.send(type="text", text="sort my todos")
         first = await client.until("audio_chunk")
+        await client.until("audio_chunk")
         await client.send(type="cancel")
         await client.until("status", stage="interrupted")
         final = await client.until("agent_final")
         ready = await client.until("status", stage="ready")
         assert ready["resume_token"], "idle again after the barge-in, with a fresh resume token"
-        fixed_speech.tts.latency_s = 0.0
         await client.send(type="text", text="thanks")
         await client.until("agent_final", text="Okay.")
         await client.until("timing")
@@ -140,8 +143,11 @@ def test_tool_calls_before_a_barge_in_are_kept_and_not_repeated(
     pin_user: WorkspaceUser,
     fixed_speech: FixedSpeech,
     scripted_model: ScriptedChatModel,
+    configure: Any,
 ) -> None:
+    configure(VOICE_PLAYBACK_LEAD_S=0)  # audio leaves as it plays: one sentence a second
     fixed_speech.tts.chunk_ms = 60_000
+    fixed_speech.tts.ms_per_char = 50
     scripted_model.responses = [
         call_tool("create_todo", {"title": "Buy bread"}, "call-bread"),
         say("I added buy bread. It is due today. Anything else?"),
@@ -149,9 +155,9 @@ def test_tool_calls_before_a_barge_in_are_kept_and_not_repeated(
 
     async def script(client: VoiceClient) -> str:
         ok = await client.ready(pin=PIN)
-        fixed_speech.tts.latency_s = 0.3
         await client.send(type="text", text="add a todo to buy bread")
         await client.until("audio_chunk")
+        await client.until("audio_chunk")  # the first sentence has played
         await client.send(type="cancel")
         await client.until("agent_final")
         return str(ok["session_id"])

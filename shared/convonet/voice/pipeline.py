@@ -213,7 +213,11 @@ class SpokenAudio:
 
 class SentenceSpeaker:
     """Agent text in, sentence audio out: each sentence goes to TTS the moment it is complete,
-    while the model keeps writing, and sentences are spoken strictly in order."""
+    while the model keeps writing and earlier sentences still play (up to `LOOKAHEAD`
+    sentences synthesise ahead of the one being spoken), and sentences are spoken strictly in
+    order."""
+
+    LOOKAHEAD = 2
 
     def __init__(
         self,
@@ -229,7 +233,10 @@ class SentenceSpeaker:
         self.sentences: list[str] = []
         self.first_sentence_at: float | None = None
         self._chunker = SentenceChunker()
-        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[_Synthesis | None] = asyncio.Queue()
+        self._slots = asyncio.Semaphore(self.LOOKAHEAD)
+        self._syntheses: list[_Synthesis] = []
+        self._speaking = False
         self._finished = False
 
     def feed(self, delta: str) -> None:
@@ -249,17 +256,28 @@ class SentenceSpeaker:
         if self.first_sentence_at is None:
             self.first_sentence_at = time.perf_counter()
         self.sentences.append(sentence)
-        self._queue.put_nowait(sentence)
+        synthesis = _Synthesis(self, normalise_for_speech(sentence, self.language))
+        self._syntheses.append(synthesis)
+        self._queue.put_nowait(synthesis)
+        if self._speaking:
+            synthesis.start()
 
     async def audio(self) -> AsyncIterator[SpokenAudio]:
+        """The sentences' audio in order. Synthesis starts once this runs (so a speaker that
+        never speaks starts nothing) and whatever is still running stops when it ends."""
+        self._speaking = True
+        for waiting in self._syntheses:
+            waiting.start()
         index = 0
-        while (sentence := await self._queue.get()) is not None:
-            spoken = normalise_for_speech(sentence, self.language)
-            if spoken:
-                async for chunk in self._synthesize(spoken):
+        try:
+            while (sentence := await self._queue.get()) is not None:
+                async for chunk in sentence.chunks():
                     yield SpokenAudio(index, chunk, self._rate(), last=False)
-            yield SpokenAudio(index, b"", self._rate(), last=True)
-            index += 1
+                yield SpokenAudio(index, b"", self._rate(), last=True)
+                index += 1
+        finally:
+            for synthesis in self._syntheses:
+                synthesis.cancel()
 
     async def _synthesize(self, text: str) -> AsyncIterator[bytes]:
         """A voice that fails before its first byte is replaced by the fallback (the offline
@@ -287,3 +305,40 @@ class SentenceSpeaker:
 
     def _rate(self) -> int:
         return self.sample_rate or self.tts.sample_rate
+
+
+class _Synthesis:
+    """One sentence's audio, synthesised in its own task as soon as a lookahead slot is free,
+    buffered until the speaker reaches it; the slot is held until its audio has been taken."""
+
+    def __init__(self, speaker: SentenceSpeaker, text: str) -> None:
+        self._speaker = speaker
+        self._text = text
+        self._buffer: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._taken = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._run(self._speaker, self._text))
+
+    async def _run(self, speaker: SentenceSpeaker, text: str) -> None:
+        async with speaker._slots:
+            try:
+                if text:
+                    async for chunk in speaker._synthesize(text):
+                        self._buffer.put_nowait(chunk)
+            finally:
+                self._buffer.put_nowait(None)
+            await self._taken.wait()
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        try:
+            while (chunk := await self._buffer.get()) is not None:
+                yield chunk
+        finally:
+            self._taken.set()
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()

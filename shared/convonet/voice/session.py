@@ -134,6 +134,7 @@ class _Turn:
     heard: int = 0
     audio_s: float = 0.0
     """Seconds of audio handed to the transport so far."""
+    playing_since: float | None = None
     cut: bool = False
     speaking: asyncio.Task[None] | None = None
     thinking: asyncio.Task[None] | None = None
@@ -713,6 +714,7 @@ class VoiceSession:
         self._turn = turn
         try:
             async for piece in turn.speaker.audio():
+                await self._pace(turn)
                 turn.audio_s += len(piece.pcm16) / (2 * piece.sample_rate)
                 if piece.pcm16 and "first_audio_ms" not in turn.waterfall.values:
                     queued = turn.speaker.first_sentence_at or time.perf_counter()
@@ -730,6 +732,18 @@ class VoiceSession:
         except Exception:
             log.exception("speaking turn %s failed", turn.turn_id)
         await self._finish_turn(turn)
+
+    async def _pace(self, turn: _Turn) -> None:
+        """Hand audio over no more than VOICE_PLAYBACK_LEAD_S ahead of real time, the way it
+        plays: what was sent is then about what was heard when the user barges in, and the
+        rest of the answer is never sent."""
+        if turn.playing_since is None:
+            turn.playing_since = time.perf_counter()
+            return
+        played = time.perf_counter() - turn.playing_since
+        ahead = turn.audio_s - played - get_settings().voice_playback_lead_s
+        if ahead > 0:
+            await asyncio.sleep(ahead)
 
     async def _finish_turn(self, turn: _Turn) -> None:
         await self._report_timing(turn)
