@@ -129,7 +129,11 @@ def scripted(tool: bool, latency_s: float) -> ScriptedChatModel:
 def prepare(workdir: Path) -> str:
     """A migrated SQLite database with one user, local state, in-process events; returns an
     access token for that user."""
-    os.environ.update(DATA_DIR=str(workdir), CONVONET_ENV="test", LOG_LEVEL="ERROR")
+    # Audio leaves as fast as it is made: pacing it to playback is the listener's time, not
+    # Convonet's, and a turn would otherwise last as long as its answer plays.
+    os.environ.update(
+        DATA_DIR=str(workdir), CONVONET_ENV="test", LOG_LEVEL="ERROR", VOICE_PLAYBACK_LEAD_S="3600"
+    )
     from convonet.auth.tokens import issue_user_token
     from convonet.config import reset_settings
     from convonet.db.engine import session_scope
