@@ -15,7 +15,7 @@ generator in the parent does not steal its loop. A bench-only ASGI probe wraps t
 The child prints one JSON line (port, token) and stops when its stdin closes, so it ends with
 the parent even if the parent is killed. The parent side is `gateway_child()`.
 
-    .venv/bin/python bench/_voice_server.py [--latency-ms 50] [--profile] [--no-deflate]
+    .venv/bin/python bench/_voice_server.py [--latency-ms 50] [--profile] [--deflate]
 """
 
 from __future__ import annotations
@@ -244,14 +244,14 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument(
-        "--no-deflate", action="store_true", help="decline permessage-deflate (uvicorn accepts it)"
+        "--deflate", action="store_true", help="accept permessage-deflate (the gateway declines it)"
     )
     args = parser.parse_args()
     latency_s = args.latency_ms / 1000
     with tempfile.TemporaryDirectory() as tmp:
         token = prepare(Path(tmp))
         install(scripted(False, latency_s), latency_s)
-        asyncio.run(_serve(token, _profiling() if args.profile else None, not args.no_deflate))
+        asyncio.run(_serve(token, _profiling() if args.profile else None, args.deflate))
 
 
 # The parent -----------------------------------------------------------------------------------
@@ -286,14 +286,14 @@ class GatewayChild:
 
 @contextlib.asynccontextmanager
 async def gateway_child(
-    latency_ms: float, *, profile: bool = False, deflate: bool = True
+    latency_ms: float, *, profile: bool = False, deflate: bool = False
 ) -> AsyncIterator[GatewayChild]:
     """Start the child gateway; it is always stopped on the way out."""
     import httpx
 
     command = [sys.executable, __file__, "--latency-ms", str(latency_ms)]
     command += ["--profile"] if profile else []
-    command += [] if deflate else ["--no-deflate"]
+    command += ["--deflate"] if deflate else []
     with _child(command) as (proc, hello):
         async with httpx.AsyncClient(timeout=60) as http:
             yield GatewayChild(proc, hello["port"], hello["token"], http)

@@ -16,12 +16,13 @@ turns, the first after a random 0-3 s, then about every 3 s (+-20 %), and closes
 - event-loop lag in the server: how late a 5 ms sleep wakes, p50/p99/max during the load
   (and p99 idle, before it).
 
-The clients offer permessage-deflate, as browsers do, and the server accepts it (uvicorn's
-default, which the gateway's Dockerfile keeps): every audio_chunk is compressed. --no-deflate
-makes the server decline it, to see what that costs. --profile prints where the server's time
-went at the highest level. Figures and ratios only; nothing here asserts on time.
+The clients offer permessage-deflate, as browsers do, and the server declines it as the
+gateway does everywhere (convonet.voice.gateway.UVICORN_OPTIONS, the Dockerfile's flag).
+--deflate makes it accept (uvicorn's default), to see what compressing every audio_chunk
+costs. --profile prints where the server's time went at the highest level. Figures and
+ratios only; nothing here asserts on time.
 
-    .venv/bin/python bench/voice_load.py [--levels 50 200 400] [--profile] [--no-deflate]
+    .venv/bin/python bench/voice_load.py [--levels 50 200 400] [--profile] [--deflate]
 """
 
 from __future__ import annotations
@@ -220,11 +221,11 @@ def main() -> None:
         "--profile", action="store_true", help="profile the server at the highest level"
     )
     parser.add_argument(
-        "--no-deflate", action="store_true", help="the server declines permessage-deflate"
+        "--deflate", action="store_true", help="the server accepts permessage-deflate"
     )
     args = parser.parse_args()
     results = {
-        n: asyncio.run(run_level(n, args.profile and n == max(args.levels), not args.no_deflate))
+        n: asyncio.run(run_level(n, args.profile and n == max(args.levels), args.deflate))
         for n in args.levels
     }
     top = max(results)

@@ -128,12 +128,15 @@ async def in_process(turns: int, warmup: int) -> dict[str, dict[str, float]]:
 def _serve_gateway() -> tuple[str, Callable[[], None]]:
     import uvicorn
     from convonet.localstack import voice_gateway_app
+    from convonet.voice.gateway import UVICORN_OPTIONS
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(voice_gateway_app(), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            voice_gateway_app(), host="127.0.0.1", port=port, log_level="warning", **UVICORN_OPTIONS
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

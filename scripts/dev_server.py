@@ -10,6 +10,7 @@ import uvicorn
 from convonet.config import get_settings
 from convonet.localstack import build_app
 from convonet.observability import configure_logging
+from convonet.voice.gateway import UVICORN_OPTIONS
 
 
 def main() -> int:
@@ -28,7 +29,12 @@ def main() -> int:
             print(f"  {email:<28} {role}")
     sys.stdout.flush()
     uvicorn.run(
-        app, host="127.0.0.1", port=settings.port, log_level="warning", ws="websockets-sansio"
+        app,
+        host="127.0.0.1",
+        port=settings.port,
+        log_level="warning",
+        ws="websockets-sansio",
+        **UVICORN_OPTIONS,
     )
     return 0
 

@@ -7,6 +7,7 @@ exactly what is said; the audio path with the offline engines is in tests/e2e/te
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import Any
 
@@ -307,3 +308,15 @@ def test_repeated_bad_messages_close_with_1008(
         return len(client.frames), client.ws.close_code
 
     assert talk(voice_server.ws_url(), script) == (3, 1008)
+
+
+def test_the_gateway_declines_compression_a_browser_offers(voice_server: VoiceServer) -> None:
+    async def negotiated() -> str | None:
+        # websockets offers permessage-deflate by default, as browsers do
+        async with websockets.connect(voice_server.ws_url()) as ws:
+            assert "permessage-deflate" in (
+                ws.request.headers.get("Sec-WebSocket-Extensions") or ""
+            )
+            return ws.response.headers.get("Sec-WebSocket-Extensions")
+
+    assert asyncio.run(negotiated()) is None

@@ -25,6 +25,14 @@ from convonet.voice.session import CLOSE_REPLACED, Channel, VoiceSession, VoiceS
 
 log = logging.getLogger(__name__)
 
+UVICORN_OPTIONS: dict[str, Any] = {
+    # Browsers offer permessage-deflate and uvicorn accepts it by default, but base64 audio
+    # barely compresses: deflate cost a turn about 2.6 ms of CPU and doubled a session's memory
+    # (bench/voice_load.py). The Dockerfile's CMD passes the same as a flag.
+    "ws_per_message_deflate": False,
+}
+"""What every process serving the gateway (the dev server, tests, benches) hands uvicorn."""
+
 
 class VoiceGateway:
     def __init__(self, agent: AgentPort | None = None) -> None:
