@@ -114,6 +114,21 @@ def test_sessions_and_users_have_their_own_threads(tools: ScriptTools) -> None:
     assert thread_id(None, "a") != thread_id(None, "a")
 
 
+def test_a_forgotten_conversation_leaves_no_memory_and_still_continues(
+    tools: ScriptTools,
+) -> None:
+    model = ScriptedChatModel([say("One."), say("Two.")])
+    runner = make_runner(model, tools.registry())
+    runner.run_sync(turn("hello", session="a"))
+    assert runner.agent.kept_threads() == {"u1:a"}
+
+    runner.forget("u1", "a")  # its session closed
+
+    assert runner.agent.kept_threads() == set()
+    runner.run_sync(turn("hello again", session="a"))  # resumed: reloaded from the store
+    assert [m.content for m in model.calls[1].messages] == ["hello", "One.", "hello again"]
+
+
 def test_stream_order_and_transfer(tools: ScriptTools) -> None:
     model = ScriptedChatModel(
         [

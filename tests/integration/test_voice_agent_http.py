@@ -45,8 +45,11 @@ def test_turn_and_barge_in_over_http(
     pin_user: WorkspaceUser,
     fixed_speech: FixedSpeech,
     scripted_model: ScriptedChatModel,
+    configure: Any,
 ) -> None:
+    configure(VOICE_PLAYBACK_LEAD_S=0)  # audio leaves as it plays: one sentence a second
     fixed_speech.tts.chunk_ms = 60_000
+    fixed_speech.tts.ms_per_char = 40
     scripted_model.responses = [
         say("Hello from the agent service."),
         say("First I checked your list. Then I found two todos. Finally I sorted them."),
@@ -57,9 +60,9 @@ def test_turn_and_barge_in_over_http(
         await client.send(type="text", text="hello")
         first = await client.until("agent_final")
         await client.until("status", stage="ready")
-        fixed_speech.tts.latency_s = 0.3
         await client.send(type="text", text="sort my todos")
         await client.until("audio_chunk")
+        await client.until("audio_chunk")  # the first sentence has played
         await client.send(type="cancel")
         await client.until("status", stage="interrupted")
         cut = await client.until("agent_final")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any
 
 import pytest
@@ -402,3 +403,31 @@ def test_fifty_concurrent_sessions_complete_their_turns(
     results = asyncio.run(everyone())
     assert len({session for session, _ in results}) == 50
     assert all(text == "Here you are." for _, text in results)
+
+
+def test_a_closed_session_leaves_its_conversation_out_of_memory(
+    voice_server: VoiceServer,
+    pin_user: WorkspaceUser,
+    fixed_speech: FixedSpeech,
+    scripted_model: ScriptedChatModel,
+) -> None:
+    scripted_model.responses = [say("Hello.")]
+
+    async def script(client: VoiceClient) -> str:
+        ok = await client.ready(pin=PIN)
+        await client.send(type="text", text="hello")
+        await client.until("status", stage="ready")
+        return str(ok["session_id"])
+
+    session_id = talk(voice_server.ws_url(), script)
+
+    gone = time.monotonic() + 10  # the server ends the session once it sees the close
+    while voice_server.gateway.connections and time.monotonic() < gone:
+        time.sleep(0.01)
+
+    async def kept() -> set[str]:
+        return get_runner().agent.kept_threads()
+
+    assert not voice_server.gateway.connections
+    assert thread_id(pin_user.id, session_id) not in voice_server.call(kept)
+    assert [m["role"] for m in _history(pin_user.id, session_id)] == ["user", "assistant"]

@@ -306,6 +306,16 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
             while len(self._newest) > CACHED_THREADS:
                 self._newest.popitem(last=False)
 
+    def kept_threads(self) -> set[str]:
+        with self._newest_lock:
+            return {thread_id for thread_id, _ns in self._newest}
+
+    def forget(self, thread_id: str) -> None:
+        """Drop the thread's kept checkpoints (every namespace); the stored ones stay."""
+        with self._newest_lock:
+            for key in [k for k in self._newest if k[0] == thread_id]:
+                del self._newest[key]
+
     def _forget(self, thread_id: str, ns: str) -> None:
         with self._newest_lock:
             self._newest.pop((thread_id, ns), None)

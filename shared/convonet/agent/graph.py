@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
@@ -32,6 +34,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from convonet.agent import prompts, routing
+from convonet.agent.checkpointer import StateStoreCheckpointer
 from convonet.clock import get_clock
 from convonet.llm.base import (
     ChatMessage,
@@ -51,8 +54,9 @@ Emit = Callable[[str, dict[str, Any]], None]
 Span = Callable[[str, str], AbstractContextManager[Any]]
 
 MAX_MESSAGES = 60
-# Converted history messages kept per process (a turn reuses the previous turns' conversions).
-CHAT_CACHE_SIZE = 8192
+# Threads whose converted history this process keeps (a turn reuses the previous turns'
+# conversions); a conversation that ends is forgotten at once (`Agent.forget`).
+CHAT_CACHE_THREADS = 1024
 MAX_CONTENT_CHARS = 4000
 ROUTE_DECISION_TIMEOUT_S = 2.0
 
@@ -97,6 +101,7 @@ class TurnContext:
     tool_context: ToolContext
     model: ChatModel
     interaction_id: str
+    thread_id: str
     deadline: float
     tool_timeout_s: float
     max_rounds: int
@@ -158,7 +163,8 @@ class Agent:
             for domain, domains in routing.TOOL_DOMAINS.items()
         }
         self.graph = self._build().compile(checkpointer=checkpointer)
-        self._chat: dict[int, tuple[Message, ChatMessage]] = {}
+        self._chat: OrderedDict[str, dict[int, tuple[Message, ChatMessage]]] = OrderedDict()
+        self._chat_lock = threading.Lock()
 
     # Public surface ---------------------------------------------------------------------------
 
@@ -186,6 +192,22 @@ class Agent:
 
     async def reset(self, thread_id: str) -> None:
         await self.checkpointer.adelete_thread(thread_id)
+
+    def kept_threads(self) -> set[str]:
+        """The threads this process holds in memory (converted history, newest checkpoint)."""
+        with self._chat_lock:
+            threads = set(self._chat)
+        if isinstance(self.checkpointer, StateStoreCheckpointer):
+            threads |= self.checkpointer.kept_threads()
+        return threads
+
+    def forget(self, thread_id: str) -> None:
+        """The conversation ended here (its session closed): drop what this process keeps of
+        it in memory; the stored thread stays, and a resumed session reloads it."""
+        with self._chat_lock:
+            self._chat.pop(thread_id, None)
+        if isinstance(self.checkpointer, StateStoreCheckpointer):
+            self.checkpointer.forget(thread_id)
 
     # Graph ------------------------------------------------------------------------------------
 
@@ -260,7 +282,7 @@ class Agent:
         remaining = turn.remaining()
         if remaining <= 0:
             return _with(update, _apology(turn, "timeout"))
-        history = self._history(messages)
+        history = self._history(turn.thread_id, messages)
         system = prompts.system_prompt(domain, turn.now, turn.timezone)
         try:
             with turn.span("agent.llm", f"{turn.model.provider} {domain}"):
@@ -287,17 +309,24 @@ class Agent:
             ]
         return _with(update, {"messages": [message]})
 
-    def _history(self, messages: Sequence[Message]) -> list[ChatMessage]:
+    def _history(self, thread_id: str, messages: Sequence[Message]) -> list[ChatMessage]:
         """The conversation for the model; a stored message is never changed in place, so its
-        conversion is made once and found again by identity."""
+        conversion is made once and found again by identity (per thread, for the messages the
+        thread still holds)."""
+        with self._chat_lock:
+            known = self._chat.pop(thread_id, {})
+        kept: dict[int, tuple[Message, ChatMessage]] = {}
         history = []
         for message in messages:
-            hit = self._chat.get(id(message))
+            hit = known.get(id(message))
             if hit is None or hit[0] is not message:
-                if len(self._chat) >= CHAT_CACHE_SIZE:
-                    self._chat.clear()
-                hit = self._chat[id(message)] = (message, _to_chat(message))
+                hit = (message, _to_chat(message))
+            kept[id(message)] = hit
             history.append(hit[1])
+        with self._chat_lock:
+            self._chat[thread_id] = kept
+            while len(self._chat) > CHAT_CACHE_THREADS:
+                self._chat.popitem(last=False)
         return history
 
     async def _tools(self, state: AgentState, runtime: Runtime[TurnContext]) -> AgentState:

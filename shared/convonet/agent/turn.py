@@ -104,7 +104,7 @@ class TurnRunner:
             return
         queue: asyncio.Queue[TurnEvent | None] = asyncio.Queue()
         with _Tracing(request) as tracing:
-            turn = self._context(request, model, queue.put_nowait, tracing.span)
+            turn = self._context(thread, request, model, queue.put_nowait, tracing.span)
             task = asyncio.ensure_future(self._drive(thread, request, turn, queue))
             try:
                 while (event := await queue.get()) is not None:
@@ -156,6 +156,10 @@ class TurnRunner:
         mark_interrupted(interaction_id, kept)
         return {"session_id": session_id, "interaction_id": interaction_id, "kept_text": kept}
 
+    def forget(self, user_id: str, session_id: str) -> None:
+        """The session ended: drop what this process keeps in memory of its conversation."""
+        self.agent.forget(thread_id(user_id, session_id))
+
     # Sync entry points (the functions and the voice gateway's worker threads) ----------------
 
     def run_sync(self, request: TurnRequest) -> dict[str, Any]:
@@ -191,6 +195,7 @@ class TurnRunner:
 
     def _context(
         self,
+        thread: str,
         request: TurnRequest,
         model: ChatModel,
         emit: Callable[[TurnEvent], None],
@@ -210,6 +215,7 @@ class TurnRunner:
             ),
             model=model,
             interaction_id=request.interaction_id,
+            thread_id=thread,
             deadline=clock.monotonic() + settings.agent_timeout_s,
             tool_timeout_s=settings.tool_timeout_s,
             max_rounds=settings.agent_max_tool_rounds,

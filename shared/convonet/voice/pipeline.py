@@ -52,6 +52,10 @@ class AgentPort(Protocol):
         """Keep only `heard_text` of that answer in the conversation (after a barge-in)."""
         ...
 
+    def forget(self, user_id: str, session_id: str) -> None:
+        """The session ended: the agent may drop what it keeps in memory of the conversation."""
+        ...
+
 
 class InProcessAgent:
     """The turn runner on the gateway's own event loop (AGENT_URL unset)."""
@@ -67,6 +71,11 @@ class InProcessAgent:
         from convonet.agent.turn import get_runner
 
         await get_runner().heard(user_id, session_id, interaction_id, heard_text)
+
+    def forget(self, user_id: str, session_id: str) -> None:
+        from convonet.agent.turn import get_runner
+
+        get_runner().forget(user_id, session_id)
 
 
 class HttpAgent:
@@ -114,6 +123,9 @@ class HttpAgent:
             f"{self.base_url}/agent/heard", json=body, headers=self._headers(user_id)
         )
         response.raise_for_status()
+
+    def forget(self, user_id: str, session_id: str) -> None:
+        """Nothing to do: agent_turn's instances bound what they keep by themselves."""
 
 
 async def _sse_events(lines: AsyncIterator[str]) -> AsyncIterator[TurnEvent]:

@@ -934,6 +934,8 @@ class VoiceSession:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        if self.identity is not None and self.state is not None:
+            self.agent.forget(self.identity.user_id, self.state.session_id)
 
     # Plumbing ---------------------------------------------------------------------------------
 
