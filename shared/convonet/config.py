@@ -4,26 +4,18 @@ Values come from the environment (and `.env` in dev). Any string setting may ins
 Secret Manager reference (`projects/P/secrets/S/versions/V`); `Settings.secret()` resolves it
 lazily, once, with google-cloud-secret-manager. Budgets, windows and TTLs are settings so tests
 can shrink them. docs/CONFIG.md documents every field (a test keeps the two in step).
-
-The environment is read the way pydantic-settings reads it (names in any case, list and dict
-settings as JSON, environment over `.env` over the defaults) by a few lines here: importing
-pydantic-settings cost a light function a tenth of its cold start.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import threading
 from functools import lru_cache
-from types import UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
-from pydantic.fields import FieldInfo
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ENV_FILE = ".env"
 SECRET_REF = re.compile(r"^projects/[^/]+/secrets/[^/]+/versions/[^/]+$")
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-not-for-production"  # noqa: S105
@@ -46,14 +38,8 @@ class ConfigError(RuntimeError):
     """The configuration cannot run in this environment (e.g. dev defaults in production)."""
 
 
-class Settings(BaseModel):
-    """Every setting and its default; `Settings()` applies the environment over them, and
-    keyword arguments over that."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True, validate_default=True)
-
-    def __init__(self, **values: Any) -> None:
-        super().__init__(**{**_environment_values(type(self).model_fields), **values})
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
     # Environment and process
     convonet_env: Literal["dev", "test", "prod"] = "dev"
@@ -241,40 +227,6 @@ class Settings(BaseModel):
             problems.append("PUBLIC_BASE_URL is not set")
         if problems:
             raise ConfigError("production configuration refused: " + "; ".join(problems))
-
-
-def _environment_values(fields: dict[str, FieldInfo]) -> dict[str, Any]:
-    """The raw value of each field set in the environment or, failing that, in `.env`."""
-    environ = {name.lower(): value for name, value in os.environ.items()}
-    env_file = _env_file_values()
-    values: dict[str, Any] = {}
-    for name, info in fields.items():
-        raw = environ.get(name, env_file.get(name))
-        if raw is not None:
-            values[name] = _json_value(name, raw) if _is_json(info.annotation) else raw
-    return values
-
-
-def _env_file_values() -> dict[str, str]:
-    if not os.path.isfile(ENV_FILE):
-        return {}
-    from dotenv import dotenv_values  # only a dev machine has a .env: parse it only then
-
-    return {k.lower(): v for k, v in dotenv_values(ENV_FILE).items() if v is not None}
-
-
-def _is_json(annotation: Any) -> bool:
-    """List and dict settings are written as JSON (`TRANSFER_EXTENSIONS='{"sales": "3001"}'`)."""
-    union = get_origin(annotation) in (Union, UnionType)
-    options = get_args(annotation) if union else (annotation,)
-    return any(get_origin(option) in (dict, list) for option in options)
-
-
-def _json_value(name: str, raw: str) -> Any:
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise ConfigError(f"{name.upper()} must be JSON") from None
 
 
 _secret_cache: dict[str, str] = {}

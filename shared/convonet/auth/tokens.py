@@ -1,9 +1,9 @@
 """JWTs: user access and refresh tokens, and the short-lived internal service token.
 
-Claims follow ARCHITECTURE §10; tokens are HS256 (`convonet.auth.hs256`). Expiry is checked
-against the injectable clock, so tests can step time instead of waiting. A service token may
-also carry what the issuing service verified about the caller beyond who they are: `phone`,
-the E.164 number Twilio reported for a signed call, so tools can default to the caller's number.
+Claims follow ARCHITECTURE §10. Expiry is checked against the injectable clock (not PyJWT's
+own `time.time()`), so tests can step time instead of waiting. A service token may also carry
+what the issuing service verified about the caller beyond who they are: `phone`, the E.164
+number Twilio reported for a signed call, so tools can default to the caller's number.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from convonet.auth import hs256
+import jwt
+
 from convonet.clock import get_clock
 from convonet.config import get_settings
 
-ALGORITHM = hs256.ALGORITHM
+ALGORITHM = "HS256"
 ISSUER = "convonet"
 USER_AUDIENCE = "convonet"
 SERVICE_AUDIENCE = "convonet-internal"
@@ -88,7 +89,7 @@ def issue_user_token(
     }
     if family:
         claims["fam"] = family
-    token = hs256.encode(claims, settings.secret("jwt_secret"))
+    token = jwt.encode(claims, settings.secret("jwt_secret"), algorithm=ALGORITHM)
     return IssuedToken(token, jti, _from_ts(claims["exp"]))
 
 
@@ -126,7 +127,7 @@ def issue_service_token(act: str, caller: str, *, phone: str | None = None) -> s
     }
     if phone is not None:
         claims["phone"] = phone
-    return hs256.encode(claims, settings.secret("service_token_secret"))
+    return jwt.encode(claims, settings.secret("service_token_secret"), algorithm=ALGORITHM)
 
 
 def decode_service_token(token: str) -> ServiceClaims:
@@ -145,20 +146,23 @@ def decode_service_token(token: str) -> ServiceClaims:
 
 
 def _decode(token: str, secret: str, audience: str) -> dict[str, Any]:
-    now = get_clock().now()
     try:
-        claims = hs256.decode(
-            token, secret, audience=audience, now=now.timestamp(), required=["exp"]
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=audience,
+            options={"verify_exp": False, "verify_iat": False, "require": ["exp", "aud"]},
         )
-    except hs256.WrongAudience:
+    except jwt.InvalidAudienceError:
         raise TokenError("invalid_token", "The token is not meant for this service.") from None
-    except hs256.InvalidToken:
+    except jwt.PyJWTError:
         raise TokenError(
             "invalid_token", "The token is malformed or its signature is wrong."
         ) from None
     if not isinstance(claims.get("exp"), int | float):
         raise TokenError("invalid_token", "The token has no valid expiry.")
-    if _from_ts(claims["exp"]) <= now:
+    if _from_ts(claims["exp"]) <= get_clock().now():
         raise TokenError("token_expired", "The token has expired.")
     return claims
 

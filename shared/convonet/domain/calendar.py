@@ -19,10 +19,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+import jwt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from convonet.auth import hs256
 from convonet.calendar import (
     CalendarAuthError,
     CalendarBackend,
@@ -229,7 +229,7 @@ def start_connection(user_id: str, redirect_uri: str) -> dict[str, Any]:
     settings = get_settings()
     now = get_clock().now()
     ttl = settings.calendar_oauth_state_ttl_s
-    state = hs256.encode(
+    state = jwt.encode(
         {
             "aud": STATE_AUDIENCE,
             "sub": user_id,
@@ -237,6 +237,7 @@ def start_connection(user_id: str, redirect_uri: str) -> dict[str, Any]:
             "exp": int((now + timedelta(seconds=ttl)).timestamp()),
         },
         settings.secret("jwt_secret"),
+        algorithm="HS256",
     )
     return {"authorization_url": oauth.authorization_url(state, redirect_uri), "expires_in": ttl}
 
@@ -484,18 +485,17 @@ def _verify_state(state: str) -> tuple[str, str]:
     invalid = Invalid(
         "The calendar connection link is invalid or has expired; start again.", "invalid_state"
     )
-    now = get_clock().now().timestamp()
     try:
-        claims = hs256.decode(
+        claims = jwt.decode(
             state,
             get_settings().secret("jwt_secret"),
+            algorithms=["HS256"],
             audience=STATE_AUDIENCE,
-            now=now,
-            required=["exp", "sub", "nonce"],
+            options={"verify_exp": False, "require": ["exp", "sub", "nonce"]},
         )
-    except hs256.InvalidToken:
+    except jwt.PyJWTError:
         raise invalid from None
     exp = claims.get("exp")
-    if not isinstance(exp, int) or exp <= now:
+    if not isinstance(exp, int) or exp <= get_clock().now().timestamp():
         raise invalid
     return str(claims["sub"]), str(claims["nonce"])
