@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -274,7 +274,7 @@ class SentenceSpeaker:
         if self._speaking:
             synthesis.start()
 
-    async def audio(self) -> AsyncIterator[SpokenAudio]:
+    async def audio(self) -> AsyncGenerator[SpokenAudio, None]:
         """The sentences' audio in order. Synthesis starts once this runs (so a speaker that
         never speaks starts nothing) and whatever is still running stops when it ends."""
         self._speaking = True

@@ -713,25 +713,31 @@ class VoiceSession:
         """Play the turn's sentences as they are synthesised; a barge-in cancels this task."""
         self._turn = turn
         try:
-            async for piece in turn.speaker.audio():
-                await self._pace(turn)
-                turn.audio_s += len(piece.pcm16) / (2 * piece.sample_rate)
-                if piece.pcm16 and "first_audio_ms" not in turn.waterfall.values:
-                    queued = turn.speaker.first_sentence_at or time.perf_counter()
-                    tts_ms = (time.perf_counter() - queued) * 1000
-                    turn.waterfall.values["tts_first_byte_ms"] = round(tts_ms, 3)
-                    await self.sink.play(turn.turn_id, piece)
-                    turn.waterfall.mark("first_audio_ms")
-                    continue
-                await self.sink.play(turn.turn_id, piece)
-                if piece.last and self.sink.heard_on_send:
-                    turn.heard = piece.sentence + 1
+            # Closed however this task ends (a barge-in cancels it), so the sentences still
+            # being synthesised stop now rather than whenever the generator is collected.
+            async with contextlib.aclosing(turn.speaker.audio()) as audio:
+                async for piece in audio:
+                    await self._play(turn, piece)
             if turn.thinking is not None:
                 await asyncio.shield(turn.thinking)
             await self.sink.end_audio(turn.turn_id)
         except Exception:
             log.exception("speaking turn %s failed", turn.turn_id)
         await self._finish_turn(turn)
+
+    async def _play(self, turn: _Turn, piece: SpokenAudio) -> None:
+        await self._pace(turn)
+        turn.audio_s += len(piece.pcm16) / (2 * piece.sample_rate)
+        if piece.pcm16 and "first_audio_ms" not in turn.waterfall.values:
+            queued = turn.speaker.first_sentence_at or time.perf_counter()
+            tts_ms = (time.perf_counter() - queued) * 1000
+            turn.waterfall.values["tts_first_byte_ms"] = round(tts_ms, 3)
+            await self.sink.play(turn.turn_id, piece)
+            turn.waterfall.mark("first_audio_ms")
+            return
+        await self.sink.play(turn.turn_id, piece)
+        if piece.last and self.sink.heard_on_send:
+            turn.heard = piece.sentence + 1
 
     async def _pace(self, turn: _Turn) -> None:
         """Hand audio over no more than VOICE_PLAYBACK_LEAD_S ahead of real time, the way it
