@@ -43,11 +43,12 @@ ABOUT = {
     "own child process), each taking a turn about every 3 s: overhead p95 in the server and at "
     "the clients, RSS per session, event-loop lag.",
     "voice_soak": "1,000 sequential sessions on one gateway process: RSS slope after a warm-up, "
-    "leaked asyncio tasks, VoiceSession objects still alive. The agent's bounded in-memory "
-    "caches (the newest checkpoint of recent threads, converted messages) fill over the first "
-    "thousands of sessions, each session being a new thread, so a slope here is not by itself "
-    "a leak; leaked tasks and live sessions are.",
-    "phone_turn": "The phone turn (Twilio media stream): overhead, concurrency, soak.",
+    "leaked asyncio tasks, VoiceSession objects still alive. A closed session's conversation "
+    "leaves the agent's in-memory caches; what still grows (under 0.6 KB a session) is not "
+    "Python objects: tracemalloc counts under 100 KB of Python growth over 1,500 sessions.",
+    "phone_turn": "The phone path: the signed Twilio webhook's overhead around an agent turn, "
+    "and on the real /twilio/media stream the time from the caller's speech over the "
+    "assistant to `clear`, and from the end of the caller's speech to the first answer frame.",
 }
 
 
