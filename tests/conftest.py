@@ -7,6 +7,9 @@ import os
 # Tests never read a developer's .env or data directory.
 os.environ.setdefault("CONVONET_ENV", "test")
 os.environ.setdefault("LOG_FORMAT", "text")
+# Answers' audio leaves unpaced: pacing would wait out every answer's playback in real time.
+# The tests of pacing and barge-in set VOICE_PLAYBACK_LEAD_S themselves.
+os.environ.setdefault("VOICE_PLAYBACK_LEAD_S", "3600")
 
 pytest_plugins = [
     "tests.fixtures.settings",
