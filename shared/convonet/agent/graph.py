@@ -298,11 +298,7 @@ class Agent:
             calls = []
         if not text and not calls:
             return _with(update, _apology(turn, "failed", "the model returned an empty answer"))
-        message: Message = {
-            "role": "assistant",
-            "content": text,
-            "interaction_id": turn.interaction_id,
-        }
+        message = _assistant_message(turn, text)
         if calls:
             message["tool_calls"] = [
                 {"id": c.id, "name": c.name, "arguments": c.arguments} for c in calls
@@ -429,8 +425,11 @@ def _cut_answer(turn: TurnContext, text: str) -> AgentState:
     """The end of a cut-off turn: what the model had said, if anything, and stop."""
     if not text:
         return {"stop": True}
-    message = {"role": "assistant", "content": text, "interaction_id": turn.interaction_id}
-    return {"messages": [message], "stop": True}
+    return {"messages": [_assistant_message(turn, text)], "stop": True}
+
+
+def _assistant_message(turn: TurnContext, text: str) -> Message:
+    return {"role": "assistant", "content": text, "interaction_id": turn.interaction_id}
 
 
 async def _complete(
@@ -467,8 +466,7 @@ def _apology(
     turn.error = error or ("the turn ran out of time" if status == "timeout" else None)
     text = TIMEOUT_APOLOGY if status == "timeout" else ERROR_APOLOGY
     turn.say(text)
-    message = {"role": "assistant", "content": text, "interaction_id": turn.interaction_id}
-    return {"messages": [message], "stop": True}
+    return {"messages": [_assistant_message(turn, text)], "stop": True}
 
 
 async def _after_agent(state: AgentState) -> str:

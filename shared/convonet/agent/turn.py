@@ -113,8 +113,7 @@ class TurnRunner:
             finally:
                 if not task.done():  # the consumer left mid-turn (barge-in, client gone)
                     await self._cut(thread, request, provider, model, turn, task)
-            await self._flush(thread, turn)
-            body = self._answer(request, provider, model, turn)
+            body = await self._stored_answer(thread, request, provider, model, turn)
             try:
                 yield "final", body
             finally:
@@ -139,8 +138,15 @@ class TurnRunner:
             log.warning("turn %s did not end after it was cut off", request.interaction_id)
         finally:
             await _cancel(task)
+        body = await self._stored_answer(thread, request, provider, model, turn)
+        self._account(request, provider, model, turn, body)
+
+    async def _stored_answer(
+        self, thread: str, request: TurnRequest, provider: str, model: ChatModel, turn: TurnContext
+    ) -> dict[str, Any]:
+        """The turn's answer, once its conversation is stored (the write-behind flushed)."""
         await self._flush(thread, turn)
-        self._account(request, provider, model, turn, self._answer(request, provider, model, turn))
+        return self._answer(request, provider, model, turn)
 
     async def heard(
         self, user_id: str, session_id: str, interaction_id: str, heard_text: str

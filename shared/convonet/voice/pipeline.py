@@ -332,13 +332,13 @@ class _Synthesis:
 
     def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.ensure_future(self._run(self._speaker, self._text))
+            self._task = asyncio.ensure_future(self._run())
 
-    async def _run(self, speaker: SentenceSpeaker, text: str) -> None:
-        async with speaker._slots:
+    async def _run(self) -> None:
+        async with self._speaker._slots:
             try:
-                if text:
-                    async for chunk in speaker._synthesize(text):
+                if self._text:
+                    async for chunk in self._speaker._synthesize(self._text):
                         self._buffer.put_nowait(chunk)
             finally:
                 self._buffer.put_nowait(None)

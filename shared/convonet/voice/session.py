@@ -728,14 +728,14 @@ class VoiceSession:
     async def _play(self, turn: _Turn, piece: SpokenAudio) -> None:
         await self._pace(turn)
         turn.audio_s += len(piece.pcm16) / (2 * piece.sample_rate)
-        if piece.pcm16 and "first_audio_ms" not in turn.waterfall.values:
+        first = bool(piece.pcm16) and "first_audio_ms" not in turn.waterfall.values
+        if first:
             queued = turn.speaker.first_sentence_at or time.perf_counter()
             tts_ms = (time.perf_counter() - queued) * 1000
             turn.waterfall.values["tts_first_byte_ms"] = round(tts_ms, 3)
-            await self.sink.play(turn.turn_id, piece)
-            turn.waterfall.mark("first_audio_ms")
-            return
         await self.sink.play(turn.turn_id, piece)
+        if first:
+            turn.waterfall.mark("first_audio_ms")
         if piece.last and self.sink.heard_on_send:
             turn.heard = piece.sentence + 1
 
