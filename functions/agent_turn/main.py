@@ -107,7 +107,10 @@ class HeardResponse(BaseModel):
 
 @api.post("/process", body=ProcessRequest, response=TurnResponse, auth=True)
 def process(req: ApiRequest) -> flask.Response:
-    """Run one turn: JSON answer, or SSE events delta/tool_call/tool_result/final/error."""
+    """Run one turn: JSON answer, or SSE events delta/tool_call/tool_result/final/error.
+
+    A `delta` with `"end": true` (its text may be empty) closes one model response's text, so
+    a listener speaks the last sentence at once instead of after the turn is stored."""
     principal = require_auth(req, allow_service=True)
     turn = _turn_request(req, principal, req.body)
     if req.headers.get("Idempotency-Key"):

@@ -138,7 +138,11 @@ def test_stream_order_and_transfer(tools: ScriptTools) -> None:
     )
     stream = events(make_runner(model, tools.registry()), turn("transfer me to a human"))
     names = [name for name, _ in stream]
-    assert names == ["tool_call", "tool_result", "delta", "delta", "final"]
+    assert names == ["tool_call", "tool_result", "delta", "delta", "delta", "final"]
+    deltas = [data for name, data in stream if name == "delta"]
+    # the response's text is complete once the model's stream ends: the last delta says so
+    assert [d.get("end", False) for d in deltas] == [False, False, True]
+    assert deltas[-1]["text"] == ""
     final = stream[-1][1]
     assert final["transfer"] == {"department": "support", "extension": "2001", "reason": "asked"}
     assert final["agent"] == "transfer"

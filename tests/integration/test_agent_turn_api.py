@@ -77,7 +77,9 @@ def test_sse_turn_streams_the_same_turn(
     assert response.status_code == 200
     assert response.mimetype == "text/event-stream"
     events = sse_events(response.get_data(as_text=True))
-    assert [name for name, _ in events] == ["tool_call", "tool_result", "delta", "delta", "final"]
+    names = ["tool_call", "tool_result", "delta", "delta", "delta", "final"]
+    assert [name for name, _ in events] == names
+    assert events[4][1] == {"text": "", "end": True}
     assert events[0][1] == {"name": "transfer_to_agent", "arguments": {"reason": "wants a person"}}
     assert events[1][1]["status"] == "success"
     final = events[-1][1]

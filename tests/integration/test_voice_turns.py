@@ -13,7 +13,8 @@ import pytest
 import websockets
 from convonet.agent.turn import get_runner, thread_id
 from convonet.clock import FakeClock
-from convonet.llm.scripted import ScriptedChatModel, call_tool, say
+from convonet.llm.base import ChatMessage, ToolCall
+from convonet.llm.scripted import ScriptedChatModel, ScriptedResponse, call_tool, say
 
 from tests.fixtures.google_calendar import WorkspaceUser
 from tests.fixtures.voice import PIN, FixedSpeech, VoiceClient, VoiceServer, talk
@@ -174,6 +175,36 @@ def test_tool_calls_before_a_barge_in_are_kept_and_not_repeated(
     with session_scope() as db:
         titles = db.scalars(select(Todo.title).where(Todo.owner_id == pin_user.id)).all()
     assert titles == ["Buy bread"]
+
+
+def test_the_sentence_before_a_tool_call_is_spoken_while_the_tool_runs(
+    voice_server: VoiceServer,
+    pin_user: WorkspaceUser,
+    fixed_speech: FixedSpeech,
+    scripted_model: ScriptedChatModel,
+) -> None:
+    """"2001." at the end of a response could still become "2001.5" mid-stream; once the
+    model's response has ended it cannot, so it is spoken then, not after the next one."""
+
+    def after_the_tool(_messages: list[ChatMessage]) -> ScriptedResponse:
+        asked = any("two thousand one" in text for text in fixed_speech.tts.spoken)
+        return say("Done." if asked else "The first sentence waited for this one.")
+
+    scripted_model.responses = [
+        ScriptedResponse(
+            text="Adding it to list 2001.",
+            tool_calls=(ToolCall("call-milk", "create_todo", {"title": "Buy milk"}),),
+        ),
+        after_the_tool,
+    ]
+
+    async def script(client: VoiceClient) -> dict[str, Any]:
+        await client.ready(pin=PIN)
+        await client.send(type="text", text="add a todo to buy milk")
+        return await client.until("agent_final")
+
+    final = talk(voice_server.ws_url(), script)
+    assert final["text"] == "Adding it to list 2001. Done."
 
 
 def test_cancel_while_the_model_is_still_answering_stops_it_before_its_tool_call(

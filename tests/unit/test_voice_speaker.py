@@ -54,3 +54,36 @@ def test_closing_the_audio_stops_every_synthesis_in_flight() -> None:
         return {t for t in asyncio.all_tasks() if t is not asyncio.current_task()}
 
     assert asyncio.run(run()) == set()
+
+
+def test_a_flushed_sentence_is_spoken_without_waiting_for_more_text() -> None:
+    async def run() -> tuple[list[str], list[str]]:
+        tts = FixedTextToSpeech()
+        speaker = SentenceSpeaker(tts, "en", 16000)
+        audio = speaker.audio()
+        speaker.feed("It is on extension 2001.")  # "2001." could still become "2001.5"
+        held_back = list(speaker.sentences)
+        speaker.flush()  # the model's response ended: the text so far is complete
+        await _next_chunk(audio)
+        return held_back, tts.spoken
+
+    held_back, spoken = asyncio.run(run())
+    assert held_back == []
+    assert spoken == ["It is on extension two thousand one."]
+
+
+def test_audio_already_made_leaves_in_pieces_of_at_most_half_a_second() -> None:
+    async def run() -> list[SpokenAudio]:
+        tts = FixedTextToSpeech(chunk_ms=20, ms_per_char=60)  # 20 ms chunks, all at once
+        speaker = SentenceSpeaker(tts, "en", 16000)
+        speaker.feed("One two three four five six.")  # 28 characters: 1.68 s of audio
+        speaker.finish()
+        return [piece async for piece in speaker.audio()]
+
+    pieces = asyncio.run(run())
+    sizes = [len(piece.pcm16) for piece in pieces if piece.pcm16]
+    limit = int(16000 * 2 * SentenceSpeaker.PIECE_MAX_S)
+    assert sum(sizes) == 2 * int(16000 * 28 * 60 / 1000)  # nothing lost
+    assert all(size <= limit for size in sizes)
+    assert len(sizes) == 4  # 84 chunks of 20 ms become 4 pieces
+    assert pieces[-1].last and not pieces[-1].pcm16

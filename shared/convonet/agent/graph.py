@@ -1,7 +1,9 @@
 """The agent graph: route -> domain agent <-> tools, checkpointed per conversation thread.
 
 Routing is the graph's entry edge; each domain has its own agent node (its domain's tools plus
-transfer), and the tools node returns to the agent that called it.
+transfer), and the tools node returns to the agent that called it. Agent and tools nodes name
+their next node themselves (a LangGraph `Command`), which spares each step a traced
+conditional-edge run over the whole state.
 
 One LangGraph `StateGraph`, compiled once per process. The state is the conversation as plain
 dicts (role, content, tool calls), the sticky domain and the turn's tool rounds, so a
@@ -32,6 +34,7 @@ from typing import Annotated, Any, Literal, TypedDict
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
+from langgraph.types import Command
 
 from convonet.agent import prompts, routing
 from convonet.agent.checkpointer import StateStoreCheckpointer
@@ -142,9 +145,9 @@ class TurnContext:
             self.responding.cancel()
 
     def say(self, text: str) -> None:
-        """Speak text that did not come from the model (an apology)."""
+        """Speak text that did not come from the model (an apology), complete at once."""
         self.spoken.append(text)
-        self.emit("delta", {"text": text})
+        self.emit("delta", {"text": text, "end": True})
 
 
 class Agent:
@@ -217,11 +220,9 @@ class Agent:
         graph = StateGraph(AgentState, context_schema=TurnContext)
         agents = {domain: agent_node(domain) for domain in self.toolsets}
         for domain, node in agents.items():
-            graph.add_node(node, partial(self._agent, domain))
-            graph.add_conditional_edges(node, _after_agent, ["tools", END])
-        graph.add_node("tools", self._tools)
+            graph.add_node(node, partial(self._agent, domain), destinations=("tools", END))
+        graph.add_node("tools", self._tools, destinations=(*agents.values(), END))
         graph.add_conditional_edges(START, self._route, list(agents.values()))
-        graph.add_conditional_edges("tools", _after_tools, [*agents.values(), END])
         return graph
 
     async def _route(self, state: AgentState, runtime: Runtime[TurnContext]) -> str:
@@ -260,10 +261,14 @@ class Agent:
 
     async def _agent(
         self, domain: str, state: AgentState, runtime: Runtime[TurnContext]
-    ) -> AgentState:
-        """One model response of `domain`'s agent; its first of a turn also stores the routed
-        domain and the repaired history."""
-        turn = runtime.context
+    ) -> Command[str]:
+        """One model response of `domain`'s agent, then the tools it asked for (or the end)."""
+        update = await self._answer(domain, state, runtime.context)
+        return Command(update=update, goto="tools" if _asks_for_tools(update) else END)
+
+    async def _answer(self, domain: str, state: AgentState, turn: TurnContext) -> AgentState:
+        """The update of one model response; the turn's first also stores the routed domain
+        and the repaired history."""
         rounds = state.get("rounds", 0)
         messages = state.get("messages") or []
         update: AgentState = {}
@@ -325,8 +330,13 @@ class Agent:
                 self._chat.popitem(last=False)
         return history
 
-    async def _tools(self, state: AgentState, runtime: Runtime[TurnContext]) -> AgentState:
-        turn = runtime.context
+    async def _tools(self, state: AgentState, runtime: Runtime[TurnContext]) -> Command[str]:
+        """Run the last response's tool calls, then back to the agent that asked (or end)."""
+        update = await self._tool_results(state, runtime.context)
+        domain = state.get("domain") or routing.DEFAULT_DOMAIN
+        return Command(update=update, goto=END if update.get("stop") else agent_node(domain))
+
+    async def _tool_results(self, state: AgentState, turn: TurnContext) -> AgentState:
         if turn.cut:  # the calls stay unanswered; repair_history marks them interrupted
             return {"stop": True}
         calls = (state.get("messages") or [{}])[-1].get("tool_calls") or []
@@ -456,6 +466,8 @@ async def _complete(
             calls.append(event.call)
         else:
             turn.add_usage(event.usage)
+    if parts:  # the response's text is complete: a listener speaks its last sentence now
+        turn.emit("delta", {"text": "", "end": True})
     return "".join(parts).strip(), calls
 
 
@@ -469,14 +481,14 @@ def _apology(
     return {"messages": [_assistant_message(turn, text)], "stop": True}
 
 
-async def _after_agent(state: AgentState) -> str:
-    """Async, like every node and edge here: LangGraph runs sync callables on a thread pool."""
-    last = (state.get("messages") or [{}])[-1]
-    return "tools" if last.get("tool_calls") and not state.get("stop") else END
-
-
-async def _after_tools(state: AgentState) -> str:
-    return END if state.get("stop") else agent_node(state.get("domain") or routing.DEFAULT_DOMAIN)
+def _asks_for_tools(update: AgentState) -> bool:
+    """Whether an agent's update ends on tool calls to run (and the turn goes on)."""
+    if update.get("stop"):
+        return False
+    messages: Any = update.get("messages") or []
+    if isinstance(messages, dict):
+        messages = messages["replace"]
+    return bool(messages and messages[-1].get("tool_calls"))
 
 
 def agent_node(domain: str) -> str:

@@ -99,7 +99,7 @@ class TurnRunner:
             await self._reset(thread)
         provider, model = self._model(request)
         if request.user_id and _over_limit(request.user_id):
-            yield "delta", {"text": usage.LIMIT_MESSAGE}
+            yield "delta", {"text": usage.LIMIT_MESSAGE, "end": True}
             yield "final", self._limited(request, provider, model)
             return
         queue: asyncio.Queue[TurnEvent | None] = asyncio.Queue()

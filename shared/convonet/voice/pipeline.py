@@ -230,6 +230,10 @@ class SentenceSpeaker:
     order."""
 
     LOOKAHEAD = 2
+    # Audio that has already arrived leaves as one piece of up to this much: a voice that
+    # streams many small chunks then costs a frame (and a socket write) per half second,
+    # not per chunk, and nothing waits for audio that has not arrived yet.
+    PIECE_MAX_S = 0.5
 
     def __init__(
         self,
@@ -255,13 +259,18 @@ class SentenceSpeaker:
         for sentence in self._chunker.feed(delta):
             self._add(sentence)
 
+    def flush(self) -> None:
+        """The text so far is complete (a model response ended, more may follow after a
+        tool call): its last sentence need not wait for more text to be spoken."""
+        for sentence in self._chunker.flush():
+            self._add(sentence)
+
     def finish(self) -> None:
         """The text is complete: speak what is left. Only the first call counts."""
         if self._finished:
             return
         self._finished = True
-        for sentence in self._chunker.flush():
-            self._add(sentence)
+        self.flush()
         self._queue.put_nowait(None)
 
     def _add(self, sentence: str) -> None:
@@ -283,7 +292,7 @@ class SentenceSpeaker:
         index = 0
         try:
             while (sentence := await self._queue.get()) is not None:
-                async for chunk in sentence.chunks():
+                async for chunk in sentence.chunks(int(self._rate() * 2 * self.PIECE_MAX_S)):
                     yield SpokenAudio(index, chunk, self._rate(), last=False)
                 yield SpokenAudio(index, b"", self._rate(), last=True)
                 index += 1
@@ -344,10 +353,21 @@ class _Synthesis:
                 self._buffer.put_nowait(None)
             await self._taken.wait()
 
-    async def chunks(self) -> AsyncIterator[bytes]:
+    async def chunks(self, max_bytes: int) -> AsyncIterator[bytes]:
+        """The audio as it comes; chunks already buffered are joined, up to `max_bytes`."""
         try:
-            while (chunk := await self._buffer.get()) is not None:
-                yield chunk
+            ended = False
+            while not ended and (chunk := await self._buffer.get()) is not None:
+                piece = [chunk]
+                size = len(chunk)
+                while size < max_bytes and not self._buffer.empty():
+                    more = self._buffer.get_nowait()
+                    if more is None:
+                        ended = True
+                        break
+                    piece.append(more)
+                    size += len(more)
+                yield piece[0] if len(piece) == 1 else b"".join(piece)
         finally:
             self._taken.set()
 

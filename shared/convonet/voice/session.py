@@ -663,7 +663,10 @@ class VoiceSession:
             async for name, data in self.agent.stream(request):
                 if name == "delta" and not turn.cut:
                     turn.speaker.feed(data["text"])
-                    await self._send(p.AgentDelta(text=data["text"], turn_id=turn.turn_id))
+                    if data.get("end"):  # the response's last sentence is complete
+                        turn.speaker.flush()
+                    if data["text"]:
+                        await self._send(p.AgentDelta(text=data["text"], turn_id=turn.turn_id))
                 elif name == "tool_call" and not turn.cut:
                     await self._send(p.Status(stage="tool", tool=data.get("name")))
                 elif name == "final":
