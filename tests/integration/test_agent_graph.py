@@ -272,13 +272,17 @@ def test_monthly_token_limit_is_spoken_without_calling_the_model(
     assert len(model.calls) == 2
 
 
-def test_usage_is_counted_per_user_and_provider(
+def test_turns_add_their_usage_to_one_document_per_user_and_month(
     use_local_state: LocalStateStore, tools: ScriptTools
 ) -> None:
-    model = ScriptedChatModel([say("Hi.", input_tokens=7, output_tokens=3)])
-    make_runner(model, tools.registry()).run_sync(turn("hello"))
-    doc = use_local_state.get(usage.COLLECTION, f"{usage.month_bucket()}|u1|scripted")
-    assert doc is not None and (doc["input_tokens"], doc["output_tokens"]) == (7, 3)
+    model = ScriptedChatModel([say("Hi.", input_tokens=7, output_tokens=3)], cycle=True)
+    runner = make_runner(model, tools.registry())
+    runner.run_sync(turn("hello"))
+    runner.run_sync(turn("hello again"))
+    [(key, doc)] = use_local_state.query(usage.COLLECTION)
+    assert key == usage.month_key("u1")
+    tokens = (doc["scripted_input_tokens"], doc["scripted_output_tokens"], doc["total_tokens"])
+    assert tokens == (14, 6, 20)
 
 
 def test_checkpoint_is_written_after_the_first_sentence(tmp_path, tools: ScriptTools) -> None:  # type: ignore[no-untyped-def]

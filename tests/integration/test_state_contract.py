@@ -142,6 +142,62 @@ def test_increment_results_are_ints_for_int_amounts(state_store: StateStore) -> 
     assert isinstance(value, int)
 
 
+def test_increment_many_adds_to_several_fields_at_once(state_store: StateStore) -> None:
+    assert state_store.increment_many("counters", "c", {"hits": 1, "tokens": 30}) == {
+        "hits": 1,
+        "tokens": 30,
+    }
+    assert state_store.increment_many("counters", "c", {"tokens": 12, "new": -2, "hits": 1}) == {
+        "tokens": 42,
+        "new": -2,
+        "hits": 2,
+    }
+    assert state_store.get("counters", "c") == {"hits": 2, "tokens": 42, "new": -2}
+
+
+def test_increment_many_keeps_the_other_fields(state_store: StateStore) -> None:
+    state_store.set("counters", "c", {"label": "calls", "hits": 10})
+    assert state_store.increment_many("counters", "c", {"hits": 1, "misses": 2}) == {
+        "hits": 11,
+        "misses": 2,
+    }
+    assert state_store.get("counters", "c") == {"label": "calls", "hits": 11, "misses": 2}
+
+
+def test_increment_many_counts_non_numeric_fields_as_zero(
+    state_store: StateStore, request: pytest.FixtureRequest
+) -> None:
+    _emulator_gap(request, "Increment on a non-numeric field fails instead of replacing it")
+    state_store.set("counters", "c", {"label": "calls", "flag": True, "hits": 10})
+    assert state_store.increment_many("counters", "c", {"label": 5, "flag": 2, "hits": 1}) == {
+        "label": 5,
+        "flag": 2,
+        "hits": 11,
+    }
+    assert state_store.get("counters", "c") == {"label": 5, "flag": 2, "hits": 11}
+
+
+def test_increment_many_results_stay_ints_only_where_both_sides_are(
+    state_store: StateStore,
+) -> None:
+    state_store.set("counters", "c", {"int": 1, "float": 1.5})
+    result = state_store.increment_many("counters", "c", {"int": 2, "float": 1, "spent": 0.25})
+    assert result == {"int": 3, "float": 2.5, "spent": 0.25}
+    assert (type(result["int"]), type(result["float"]), type(result["spent"])) == (
+        int,
+        float,
+        float,
+    )
+    stored = state_store.get("counters", "c")
+    assert stored is not None and (type(stored["int"]), type(stored["float"])) == (int, float)
+
+
+def test_increment_many_refuses_no_fields(state_store: StateStore) -> None:
+    with pytest.raises(ValueError, match="at least one field"):
+        state_store.increment_many("counters", "c", {})
+    assert state_store.get("counters", "c") is None
+
+
 def test_transact_reads_modifies_and_returns_what_it_wrote(state_store: StateStore) -> None:
     seen: list[Document | None] = []
 
@@ -211,6 +267,32 @@ def test_increment_ttl_is_set_by_the_first_increment_only(
     clock.advance(20)
     assert state_store.get("pin_failures", "u1") is None
     assert state_store.increment("pin_failures", "u1", "count", ttl_s=60) == 1
+
+
+def test_increment_many_ttl_is_set_when_the_document_is_created_only(
+    state_store: StateStore, clock: FakeClock
+) -> None:
+    created = clock.now()
+    amounts = {"input": 7, "output": 3}
+    assert state_store.increment_many("usage", "u1", amounts, ttl_s=60) == {"input": 7, "output": 3}
+    clock.advance(40)
+    assert state_store.increment_many("usage", "u1", amounts, ttl_s=60) == {
+        "input": 14,
+        "output": 6,
+    }
+    assert state_store.get("usage", "u1") == {
+        "input": 14,
+        "output": 6,
+        EXPIRES_FIELD: created + timedelta(seconds=60),
+    }
+    clock.advance(20)
+    assert state_store.get("usage", "u1") is None
+    assert state_store.increment_many("usage", "u1", amounts, ttl_s=60) == {"input": 7, "output": 3}
+    assert state_store.get("usage", "u1") == {
+        "input": 7,
+        "output": 3,
+        EXPIRES_FIELD: clock.now() + timedelta(seconds=60),
+    }
 
 
 def test_an_expired_document_is_absent_to_transact(
@@ -452,6 +534,27 @@ def test_concurrent_increments_are_atomic(state_store: StateStore) -> None:
     assert state_store.get("counters", "c") == {"hits": 20}
     assert max(values) == 20
     assert all(1 <= value <= 20 for value in values)
+
+
+def test_concurrent_multi_field_increments_are_atomic(
+    state_store: StateStore, clock: FakeClock
+) -> None:
+    """Concurrent first increments race to create the document (with its ttl): every field
+    still ends exact, and each call sees its own increment or a later one."""
+    results = _run_concurrently(
+        20,
+        lambda i: state_store.increment_many(
+            "counters", "c", {"turns": 1, "tokens": i, "seconds": 0.5}, ttl_s=60
+        ),
+    )
+    assert state_store.get("counters", "c") == {
+        "turns": 20,
+        "tokens": sum(range(20)),
+        "seconds": 10.0,
+        EXPIRES_FIELD: clock.now() + timedelta(seconds=60),
+    }
+    assert max(result["turns"] for result in results) == 20
+    assert all(i <= result["tokens"] <= sum(range(20)) for i, result in enumerate(results))
 
 
 def test_exactly_one_concurrent_create_wins(state_store: StateStore) -> None:

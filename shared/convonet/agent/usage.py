@@ -1,9 +1,10 @@
-"""Model token usage per user and provider, by calendar month (UTC), and the optional limit.
+"""Model token usage per user by calendar month (UTC), and the optional limit.
 
-Counters are StateStore increments (exact on Firestore and locally, no transaction):
-`llm_usage/<YYYY-MM>|<user>|<provider>` holds input and output tokens, and
-`llm_usage/<YYYY-MM>|<user>` the user's total, which AGENT_MONTHLY_TOKEN_LIMIT is checked
-against before the model is called.
+One document per user and month, `llm_usage/<YYYY-MM>|<user>`, holds `total_tokens`, which
+AGENT_MONTHLY_TOKEN_LIMIT is checked against before the model is called, and per provider
+`<provider>_input_tokens` and `<provider>_output_tokens`. A turn adds to all three with one
+StateStore `increment_many`: one atomic write (one Firestore commit), exact on Firestore and
+locally without a transaction.
 """
 
 from __future__ import annotations
@@ -29,22 +30,28 @@ def month_bucket(moment: datetime | None = None) -> str:
     return (moment or get_clock().now()).strftime("%Y-%m")
 
 
+def month_key(user_id: str) -> str:
+    """The key of the user's usage document for this month."""
+    return f"{month_bucket()}|{user_id}"
+
+
 def record_usage(
     user_id: str, provider: str, usage: Usage, store: StateStore | None = None
 ) -> None:
     if not (usage.input_tokens or usage.output_tokens):
         return
-    store = store or get_state_store()
-    month = month_bucket()
-    per_provider = f"{month}|{user_id}|{provider}"
-    store.increment(COLLECTION, per_provider, "input_tokens", usage.input_tokens, ttl_s=RETENTION_S)
-    store.increment(COLLECTION, per_provider, "output_tokens", usage.output_tokens)
-    total = usage.input_tokens + usage.output_tokens
-    store.increment(COLLECTION, f"{month}|{user_id}", "total_tokens", total, ttl_s=RETENTION_S)
+    amounts = {
+        f"{provider}_input_tokens": usage.input_tokens,
+        f"{provider}_output_tokens": usage.output_tokens,
+        "total_tokens": usage.input_tokens + usage.output_tokens,
+    }
+    (store or get_state_store()).increment_many(
+        COLLECTION, month_key(user_id), amounts, ttl_s=RETENTION_S
+    )
 
 
 def tokens_this_month(user_id: str, store: StateStore | None = None) -> int:
-    doc = (store or get_state_store()).get(COLLECTION, f"{month_bucket()}|{user_id}") or {}
+    doc = (store or get_state_store()).get(COLLECTION, month_key(user_id)) or {}
     return int(doc.get("total_tokens") or 0)
 
 

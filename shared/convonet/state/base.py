@@ -19,7 +19,7 @@ Production runs on Firestore, local runs on SQLite; one contract suite
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, Protocol
 
 Document = dict[str, Any]
@@ -62,11 +62,25 @@ class StateStore(Protocol):
         *,
         ttl_s: float | None = None,
     ) -> int | float:
-        """Atomically add `amount` to a numeric field (created at 0) and return the new value.
+        """Atomically add `amount` to a numeric field and return the new value: `increment_many`
+        with one field."""
 
-        `ttl_s` sets the expiry only when the document is created, so a counter window
-        starts at its first increment. A missing or non-numeric field counts as 0; the result is
-        an int when the stored value and `amount` are ints.
+    def increment_many(
+        self,
+        collection: str,
+        key: str,
+        amounts: Mapping[str, int | float],
+        *,
+        ttl_s: float | None = None,
+    ) -> dict[str, int | float]:
+        """Atomically add each amount to its numeric field (created at 0), all in one write,
+        and return the new value of each field.
+
+        One write keeps related counters consistent with one another and costs one write
+        (one Firestore commit) instead of one per field. `ttl_s` sets the expiry only when the
+        document is created, so a counter window starts at its first increment. A missing or
+        non-numeric field counts as 0; a result is an int when the stored value and its amount
+        are ints. An empty `amounts` is refused (ValueError).
         """
 
     def transact(
@@ -75,7 +89,8 @@ class StateStore(Protocol):
         """Read-modify-write in one transaction: `update` gets the current document (or None)
         and returns the new one (None deletes). Retried on contention, so `update` may run more
         than once and must not call the store itself; returns what was written. Prefer
-        `increment` and `create`, which stay atomic on the Firestore emulator too.
+        `increment`, `increment_many` and `create`, which stay atomic on the Firestore emulator
+        too.
         """
 
     def query(

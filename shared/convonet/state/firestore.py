@@ -10,8 +10,9 @@ Naming:
   are. `decode_key` reverses it, so query() returns the caller's keys.
 
 Atomicity rests on what Firestore enforces everywhere, the emulator included: `create()` for
-create-if-absent and the `Increment` transform for counters. Transactions serve only the rare
-paths that need a read (an expired document to replace, and `transact`).
+create-if-absent and `Increment` transforms for counters (several fields in one write).
+Transactions serve only the rare paths that need a read (an expired document to replace, and
+`transact`).
 
 Every RPC is bounded by `timeout_s` (retries included) and its failures surface as
 StateStoreError, so a caller on the voice path never waits on the SDK's 60-300 s defaults.
@@ -22,7 +23,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -143,31 +144,48 @@ class FirestoreStateStore:
         *,
         ttl_s: float | None = None,
     ) -> int | float:
-        """`Increment` via set(merge=True). The new value comes from the commit's transform
-        results (production Firestore fills them); the npm emulator leaves them empty, so there
-        it is read back after the write and may already include concurrent increments."""
+        return self.increment_many(collection, key, {field: amount}, ttl_s=ttl_s)[field]
+
+    def increment_many(
+        self,
+        collection: str,
+        key: str,
+        amounts: Mapping[str, int | float],
+        *,
+        ttl_s: float | None = None,
+    ) -> dict[str, int | float]:
+        """One `Increment` per field in one set(merge=True). The new values come from the
+        commit's transform results (production Firestore fills them, one per transform, and the
+        SDK sends the transforms sorted by field name); the npm emulator leaves them empty, so
+        there they are read back after the write and may already include concurrent increments."""
         from google.api_core.exceptions import AlreadyExists
         from google.cloud.firestore import Increment
 
+        if not amounts:
+            raise ValueError("increment_many needs at least one field")
         ref = self._ref(collection, key)
         with self._errors("increment"):
             snapshot = ref.get(**self._rpc())
             if not snapshot.exists or _is_expired(snapshot):
-                initial = _with_ttl({field: amount}, ttl_s)
+                initial = _with_ttl(dict(amounts), ttl_s)
                 if snapshot.exists:
                     if self._replace_unless_live(ref, initial):
-                        return amount
+                        return dict(amounts)
                 elif ttl_s is not None:
                     try:
                         ref.create(initial, **self._rpc())
-                        return amount
+                        return dict(amounts)
                     except AlreadyExists:
                         pass
-            result = ref.set({field: Increment(amount)}, merge=True, **self._rpc())
+            transforms = {field: Increment(amount) for field, amount in amounts.items()}
+            result = ref.set(transforms, merge=True, **self._rpc())
             if result.transform_results:
-                return _increment_result(result.transform_results[0], self._client)
-            value: int | float = (ref.get(**self._rpc()).to_dict() or {})[field]
-            return value
+                return {
+                    field: _increment_result(value, self._client)
+                    for field, value in zip(sorted(amounts), result.transform_results, strict=True)
+                }
+            stored = ref.get(**self._rpc()).to_dict() or {}
+            return {field: stored[field] for field in amounts}
 
     def transact(
         self, collection: str, key: str, update: Callable[[Document | None], Document | None]

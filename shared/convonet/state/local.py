@@ -15,7 +15,7 @@ import math
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -118,16 +118,25 @@ class LocalStateStore:
         *,
         ttl_s: float | None = None,
     ) -> int | float:
+        return self.increment_many(collection, key, {field: amount}, ttl_s=ttl_s)[field]
+
+    def increment_many(
+        self,
+        collection: str,
+        key: str,
+        amounts: Mapping[str, int | float],
+        *,
+        ttl_s: float | None = None,
+    ) -> dict[str, int | float]:
         name, key = self._collection(collection), _check_key(key)
+        if not amounts:
+            raise ValueError("increment_many needs at least one field")
         with self._write() as conn:
             current = self._read_live(conn, name, key)
-            if current is None:
-                document = _with_ttl({field: amount}, ttl_s)
-            else:
-                document = {**current, field: _add(current.get(field), amount)}
+            added = {field: _add((current or {}).get(field), n) for field, n in amounts.items()}
+            document = _with_ttl(added, ttl_s) if current is None else {**current, **added}
             self._put(conn, name, key, document)
-            value: int | float = document[field]
-            return value
+            return added
 
     def transact(
         self, collection: str, key: str, update: Callable[[Document | None], Document | None]
