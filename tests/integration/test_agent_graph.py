@@ -10,11 +10,12 @@ import asyncio
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 from convonet.agent import usage
-from convonet.agent.checkpointer import CheckpointTooLarge, StateStoreCheckpointer
+from convonet.agent.checkpointer import THREADS, CheckpointTooLarge, StateStoreCheckpointer
 from convonet.agent.graph import (
     ERROR_APOLOGY,
     TIMEOUT_APOLOGY,
@@ -25,9 +26,11 @@ from convonet.agent.turn import TurnRequest, TurnRunner, thread_id
 from convonet.llm.base import ChatEvent, ChatMessage, ChatModel, ProviderError, TextDelta, ToolCall
 from convonet.llm.scripted import ScriptedChatModel, ScriptedResponse, call_tool, say
 from convonet.state import StateStore
+from convonet.state.base import Document
 from convonet.state.local import LocalStateStore
 from convonet.tools import ToolRegistry
 from convonet.tools import transfer as transfer_tools
+from langchain_core.runnables import RunnableConfig
 from pydantic import BaseModel, ConfigDict
 
 pytestmark = pytest.mark.usefixtures("use_local_state", "clock")
@@ -79,20 +82,50 @@ def events(runner: TurnRunner, request: TurnRequest) -> list[tuple[str, dict[str
     return list(runner.stream_sync(request))
 
 
-def test_two_graph_instances_continue_one_thread_on_firestore(
-    firestore_store_factory: Callable[[str], StateStore], tools: ScriptTools
+class RecordingStore(LocalStateStore):
+    """The local store, logging `<method> <collection>` of each read and write it serves."""
+
+    def __init__(self, path: Path, log: list[str]) -> None:
+        super().__init__(path)
+        self.log = log
+
+    def get(self, collection: str, key: str) -> Document | None:
+        self.log.append(f"get {collection}")
+        return super().get(collection, key)
+
+    def set(self, collection: str, key: str, data: Document, *, ttl_s: float | None = None) -> None:
+        self.log.append(f"set {collection}")
+        super().set(collection, key, data, ttl_s=ttl_s)
+
+    def merge(self, collection: str, key: str, data: Document) -> None:
+        self.log.append(f"merge {collection}")
+        super().merge(collection, key, data)
+
+    def transact(
+        self, collection: str, key: str, update: Callable[[Document | None], Document | None]
+    ) -> Document | None:
+        self.log.append(f"transact {collection}")
+        return super().transact(collection, key, update)
+
+    def delete(self, collection: str, key: str) -> None:
+        self.log.append(f"delete {collection}")
+        super().delete(collection, key)
+
+
+def test_two_graph_instances_continue_one_thread(
+    state_store_factory: Callable[[str], StateStore], tools: ScriptTools
 ) -> None:
     namespace = f"t{uuid.uuid4().hex[:12]}"
     first = make_runner(
         ScriptedChatModel([say("Hanok has a table at seven. Shall I book it?")]),
         tools.registry(),
-        firestore_store_factory(namespace),
+        state_store_factory(namespace),
     )
     answer = first.run_sync(turn("book a table for two tonight"))
     assert answer["agent"] == "restaurant"
 
     second_model = ScriptedChatModel([say("Booked for six instead.")])
-    second = make_runner(second_model, tools.registry(), firestore_store_factory(namespace))
+    second = make_runner(second_model, tools.registry(), state_store_factory(namespace))
     follow_up = second.run_sync(turn("actually make it six people"))
 
     assert follow_up["agent"] == "restaurant"  # the sticky domain came from the checkpoint
@@ -285,20 +318,29 @@ def test_turns_add_their_usage_to_one_document_per_user_and_month(
     assert tokens == (14, 6, 20)
 
 
-def test_checkpoint_is_written_after_the_first_sentence(tmp_path, tools: ScriptTools) -> None:  # type: ignore[no-untyped-def]
+def test_checkpoint_is_written_after_the_first_sentence(tmp_path: Path, tools: ScriptTools) -> None:
     log: list[str] = []
-
-    class RecordingStore(LocalStateStore):
-        def set(self, collection: str, key: str, data: dict[str, Any], **kw: Any) -> None:
-            if collection == "agent_checkpoints":
-                log.append("checkpoint")
-            super().set(collection, key, data, **kw)
-
-    store = RecordingStore(tmp_path / "recording.db")
+    store = RecordingStore(tmp_path / "recording.db", log)
     model = ScriptedChatModel([say("First sentence. Second sentence.")])
     for name, _ in make_runner(model, tools.registry(), store).stream_sync(turn("hello")):
         log.append(name)
-    assert log.index("delta") < log.index("checkpoint") < log.index("final")
+    assert log.index("delta") < log.index(f"set {THREADS}") < log.index("final")
+
+
+def test_a_turn_reads_its_thread_with_one_get_and_stores_it_with_one_set(
+    tmp_path: Path, tools: ScriptTools
+) -> None:
+    log: list[str] = []
+    store = RecordingStore(tmp_path / "recording.db", log)
+    model = ScriptedChatModel([say("One."), say("Two.")])
+    runner = make_runner(model, tools.registry(), store)
+    runner.run_sync(turn("hello"))
+    runner.forget("u1", "s1")  # the second turn loads the checkpoint from the store
+    runner.run_sync(turn("hello again"))
+
+    assert [call for call in log if "agent" in call] == [f"get {THREADS}", f"set {THREADS}"] * 2
+    assert [key for key, _doc in store.query(THREADS)] == ["u1:s1|"]
+    assert [m.content for m in model.calls[1].messages] == ["hello", "One.", "hello again"]
 
 
 def test_reset_thread_starts_over(tools: ScriptTools) -> None:
@@ -312,7 +354,7 @@ def test_reset_thread_starts_over(tools: ScriptTools) -> None:
 @pytest.mark.parametrize(
     "adapter", ["local", pytest.param("firestore", marks=pytest.mark.firestore)]
 )
-def test_checkpointer_keeps_the_newest_checkpoints_per_thread(
+def test_checkpointer_keeps_the_newest_checkpoint_per_thread(
     adapter: str, request: pytest.FixtureRequest, tools: ScriptTools
 ) -> None:
     factory = request.getfixturevalue(f"{adapter}_store_factory")
@@ -321,15 +363,18 @@ def test_checkpointer_keeps_the_newest_checkpoints_per_thread(
     runner = make_runner(model, tools.registry(), store)
     for _ in range(5):
         runner.run_sync(turn("hello"))
+    runner.run_sync(turn("hello", session="other"))
     saver = runner.agent.checkpointer
-    config = {"configurable": {"thread_id": "u1:s1"}}
+    config: RunnableConfig = {"configurable": {"thread_id": "u1:s1"}}
     history = list(saver.list(config))
-    assert len(history) == 3
+    assert len(history) == 1
     latest = saver.get_tuple(config)
     assert latest is not None and latest.config == history[0].config
     assert len(latest.checkpoint["channel_values"]["messages"]) == 10
+    assert len(store.query(THREADS)) == 2  # one document per thread, whatever its length
     saver.delete_thread("u1:s1")
     assert saver.get_tuple(config) is None
+    assert [doc["thread_id"] for _key, doc in store.query(THREADS)] == ["u1:other"]
 
 
 def test_checkpoints_larger_than_a_document_are_refused(tools: ScriptTools) -> None:

@@ -1,13 +1,20 @@
 """A LangGraph checkpointer over the StateStore (Firestore in production, SQLite locally).
 
-Any function instance can then continue any conversation. Layout:
+Any function instance can then continue any conversation. Layout: one document per thread,
+`agent_threads/<thread>|<ns>`, holding only the thread's newest checkpoint: its id, its
+parent's id, the checkpoint (channel values included) and its metadata, each serialised with
+the saver's serde and base64-encoded, plus its pending writes, one field per write named after
+the checkpoint id, the task and the index.
 
-- `agent_checkpoints/<thread>|<ns>|<checkpoint id>`: the checkpoint (channel values included)
-  and its metadata, each serialised with the saver's serde and base64-encoded, plus pending
-  writes as `w|<task>|<idx>` fields. Firestore documents are limited to 1 MiB, so a
-  checkpoint that would not fit is refused (the graph keeps its history bounded so it fits).
-- `agent_threads/<thread>|<ns>`: the thread's newest checkpoint ids, newest last; only the
-  last `KEEP_CHECKPOINTS` are kept, older ones are deleted as new ones arrive.
+Storing a checkpoint is one `set` of that document, replacing the previous checkpoint and its
+writes, so a turn costs one write: one RPC on Firestore, where a head document listing the
+newest ids beside a document per checkpoint cost three (one a read-write transaction) and
+reading cost two. Older checkpoints are not kept, as nothing uses LangGraph's time travel:
+`list` yields the newest checkpoint only and a read of an older id finds nothing. Pending
+writes are merged into the document under their checkpoint's id, so a write that arrives for
+a checkpoint already replaced is never returned with the newer one. Firestore documents are
+limited to 1 MiB, so a checkpoint that would not fit is refused (the graph keeps its history
+bounded so it fits).
 
 The async `aput` is write-behind: it serialises at once and leaves the write to a task that
 runs once the graph yields, so the turn's text is already on its way when storage is touched
@@ -19,9 +26,9 @@ Losing the StateStore must not cost the user their answer: an async read that fa
 warning and starts the turn without its history, and a failed write is logged by the turn
 (`aflush` re-raises it there), so the conversation only forgets, it never goes silent.
 
-Each thread's newest checkpoint that this process stored or loaded is kept in memory (the
-last `CACHED_THREADS` threads): a read still asks the store for the thread's newest id, and
-only when that is the kept one does it skip fetching and decoding the checkpoint itself.
+Each thread's newest checkpoint that this process stored or loaded is kept decoded in memory
+(the last `CACHED_THREADS` threads): a read still gets the thread's document, and when it holds
+the kept checkpoint id only the pending writes are decoded, not the checkpoint itself.
 """
 
 from __future__ import annotations
@@ -32,7 +39,6 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator, Sequence
-from datetime import timedelta
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -42,25 +48,24 @@ from langgraph.checkpoint.base import (
     Checkpoint,
     CheckpointMetadata,
     CheckpointTuple,
+    PendingWrite,
     copy_checkpoint,
     get_checkpoint_id,
     get_checkpoint_metadata,
 )
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
-from convonet.clock import get_clock
 from convonet.state import StateStore, StateStoreError, get_state_store
-from convonet.state.base import EXPIRES_FIELD
 
 log = logging.getLogger(__name__)
 
-CHECKPOINTS = "agent_checkpoints"
 THREADS = "agent_threads"
-KEEP_CHECKPOINTS = 3
 CACHED_THREADS = 1024
 # Firestore's limit is 1 MiB per document; leave room for field names and the index entry.
 MAX_DOCUMENT_BYTES = 1_000_000
-_WRITE_PREFIX = "w|"
+_WRITE_PREFIX = "w_"
+# Named here: inside the saver, `list` is its method.
+PendingWrites = list[PendingWrite]
 
 
 class CheckpointTooLarge(StateStoreError):
@@ -91,22 +96,14 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
 
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         thread_id, ns = _thread(config)
-        checkpoint_id = get_checkpoint_id(config)
-        if checkpoint_id is None:
-            head = self.store.get(THREADS, _thread_key(thread_id, ns))
-            ids = (head or {}).get("ids") or []
-            if not ids:
-                return None
-            checkpoint_id = ids[-1]
-        kept = self._kept(thread_id, ns, str(checkpoint_id))
-        if kept is not None:
-            return kept
-        doc = self.store.get(CHECKPOINTS, _key(thread_id, ns, str(checkpoint_id)))
-        if doc is None:
+        doc = self.store.get(THREADS, _thread_key(thread_id, ns))
+        # No `checkpoint_id`: pending writes that outlived their thread, or an older layout.
+        if doc is None or "checkpoint_id" not in doc:
             return None
-        found = self._to_tuple(doc)
-        self._keep(found)
-        return _fresh(found)
+        wanted = get_checkpoint_id(config)
+        if wanted is not None and wanted != doc["checkpoint_id"]:
+            return None  # only the newest checkpoint is stored
+        return self._decode(doc)
 
     def list(
         self,
@@ -116,26 +113,18 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
         before: RunnableConfig | None = None,
         limit: int | None = None,
     ) -> Iterator[CheckpointTuple]:
+        """The thread's newest checkpoint when it passes the filters (no older ones are kept)."""
         if config is None:
             raise ValueError("listing checkpoints needs a thread_id")
-        thread_id, ns = _thread(config)
-        head = self.store.get(THREADS, _thread_key(thread_id, ns)) or {}
+        found = self.get_tuple(config) if limit is None or limit > 0 else None
+        if found is None:
+            return
         before_id = get_checkpoint_id(before) if before else None
-        wanted = get_checkpoint_id(config)
-        count = 0
-        for checkpoint_id in reversed(head.get("ids") or []):
-            if (before_id and checkpoint_id >= before_id) or (wanted and checkpoint_id != wanted):
-                continue
-            doc = self.store.get(CHECKPOINTS, _key(thread_id, ns, checkpoint_id))
-            if doc is None:
-                continue
-            found = self._to_tuple(doc)
-            if filter and any(found.metadata.get(k) != v for k, v in filter.items()):
-                continue
-            yield found
-            count += 1
-            if limit is not None and count >= limit:
-                return
+        if before_id and found.checkpoint["id"] >= before_id:
+            return
+        if filter and any(found.metadata.get(k) != v for k, v in filter.items()):
+            return
+        yield found
 
     def put(
         self,
@@ -156,27 +145,22 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
         task_id: str,
         task_path: str = "",
     ) -> None:
+        """Merge the writes into the thread's document under their checkpoint's id: a newer
+        checkpoint's `set` replaces them, and a read skips those of another checkpoint."""
         thread_id, ns = _thread(config)
         checkpoint_id = config["configurable"]["checkpoint_id"]
-        fields: dict[str, Any] = {}
+        # thread_id lets delete_thread find the document should the merge create it.
+        fields: dict[str, Any] = {"thread_id": thread_id, "ns": ns}
         for idx, (channel, value) in enumerate(writes):
             kind, blob = self.serde.dumps_typed(value)
-            fields[f"{_WRITE_PREFIX}{task_id}|{idx:04d}"] = [
-                task_id,
-                channel,
-                kind,
-                _b64(blob),
-                task_path,
-            ]
-        self._forget(thread_id, ns)
-        self.store.merge(CHECKPOINTS, _key(thread_id, ns, checkpoint_id), fields)
+            field = _write_field(checkpoint_id, task_id, f"{idx:04d}")
+            fields[field] = [task_id, channel, kind, _b64(blob), task_path]
+        self.store.merge(THREADS, _thread_key(thread_id, ns), fields)
 
     def delete_thread(self, thread_id: str) -> None:
-        for key, head in self.store.query(THREADS, where=[("thread_id", "==", thread_id)]):
-            for checkpoint_id in head.get("ids") or []:
-                self.store.delete(CHECKPOINTS, _key(thread_id, head.get("ns", ""), checkpoint_id))
+        for key, _doc in self.store.query(THREADS, where=[("thread_id", "==", thread_id)]):
             self.store.delete(THREADS, key)
-            self._forget(thread_id, head.get("ns", ""))
+        self.forget(thread_id)
 
     # Async API (write-behind puts) ------------------------------------------------------------
 
@@ -290,13 +274,13 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
     # In-process copies of the newest checkpoints ------------------------------------------------
 
     def _kept(self, thread_id: str, ns: str, checkpoint_id: str) -> CheckpointTuple | None:
-        """A copy of the kept checkpoint when it is `checkpoint_id`."""
+        """The kept checkpoint when it is `checkpoint_id` (never handed out: copy it first)."""
         with self._newest_lock:
             kept = self._newest.get((thread_id, ns))
             if kept is None or kept.checkpoint["id"] != checkpoint_id:
                 return None
             self._newest.move_to_end((thread_id, ns))
-        return _fresh(kept)
+        return kept
 
     def _keep(self, found: CheckpointTuple) -> None:
         thread_id, ns = _thread(found.config)
@@ -316,51 +300,50 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
             for key in [k for k in self._newest if k[0] == thread_id]:
                 del self._newest[key]
 
-    def _forget(self, thread_id: str, ns: str) -> None:
-        with self._newest_lock:
-            self._newest.pop((thread_id, ns), None)
-
     def _write(self, doc: dict[str, Any]) -> None:
-        thread_id, ns, checkpoint_id = doc["thread_id"], doc["ns"], doc["checkpoint_id"]
-        self.store.set(CHECKPOINTS, _key(thread_id, ns, checkpoint_id), doc, ttl_s=self.ttl_s)
-        dropped: list[str] = []
+        key = _thread_key(doc["thread_id"], doc["ns"])
+        self.store.set(THREADS, key, doc, ttl_s=self.ttl_s)
 
-        def advance(head: dict[str, Any] | None) -> dict[str, Any]:
-            ids = [i for i in (head or {}).get("ids") or [] if i != checkpoint_id]
-            ids.append(checkpoint_id)
-            dropped[:] = ids[:-KEEP_CHECKPOINTS]
-            kept = {"thread_id": thread_id, "ns": ns, "ids": ids[-KEEP_CHECKPOINTS:]}
-            return kept if self.ttl_s is None else {**kept, **_expiry(self.ttl_s)}
-
-        self.store.transact(THREADS, _thread_key(thread_id, ns), advance)
-        for old in dropped:
-            self.store.delete(CHECKPOINTS, _key(thread_id, ns, old))
+    def _decode(self, doc: dict[str, Any]) -> CheckpointTuple:
+        """The stored checkpoint with its pending writes; the checkpoint itself is decoded only
+        when it is not the kept one (the writes are always read: another instance may add some)."""
+        thread_id, ns = doc["thread_id"], doc["ns"]
+        found = self._kept(thread_id, ns, doc["checkpoint_id"])
+        if found is None:
+            found = self._to_tuple(doc)
+            self._keep(found)
+        return _fresh(found, self._pending_writes(doc))
 
     def _to_tuple(self, doc: dict[str, Any]) -> CheckpointTuple:
+        """The stored checkpoint without its pending writes (as kept in memory)."""
         thread_id, ns = doc["thread_id"], doc["ns"]
         checkpoint = self.serde.loads_typed((doc["type"], _unb64(doc["checkpoint"])))
         metadata = self.serde.loads_typed((doc["metadata_type"], _unb64(doc["metadata"])))
-        writes = sorted((k, v) for k, v in doc.items() if k.startswith(_WRITE_PREFIX))
-        pending = [
-            (task_id, channel, self.serde.loads_typed((kind, _unb64(blob))))
-            for _, (task_id, channel, kind, blob, *_rest) in writes
-        ]
         parent = doc.get("parent_id")
         return CheckpointTuple(
             config=_config(thread_id, ns, doc["checkpoint_id"]),
             checkpoint=checkpoint,
             metadata=metadata,
             parent_config=_config(thread_id, ns, parent) if parent else None,
-            pending_writes=pending,
+            pending_writes=[],
         )
 
+    def _pending_writes(self, doc: dict[str, Any]) -> PendingWrites:
+        """The writes of the document's own checkpoint, in task and index order."""
+        prefix = _write_field(doc["checkpoint_id"])
+        writes = sorted((k, v) for k, v in doc.items() if k.startswith(prefix))
+        return [
+            (task_id, channel, self.serde.loads_typed((kind, _unb64(blob))))
+            for _, (task_id, channel, kind, blob, *_rest) in writes
+        ]
 
-def _fresh(found: CheckpointTuple) -> CheckpointTuple:
+
+def _fresh(found: CheckpointTuple, pending_writes: PendingWrites) -> CheckpointTuple:
     """A copy the graph may change (it updates a loaded checkpoint's versions in place)."""
     return found._replace(
         checkpoint=copy_checkpoint(found.checkpoint),
         metadata={**found.metadata},
-        pending_writes=list(found.pending_writes or ()),
+        pending_writes=pending_writes,
     )
 
 
@@ -373,8 +356,12 @@ def _thread_key(thread_id: str, ns: str) -> str:
     return f"{thread_id}|{ns}"
 
 
-def _key(thread_id: str, ns: str, checkpoint_id: str) -> str:
-    return f"{thread_id}|{ns}|{checkpoint_id}"
+def _write_field(*parts: str) -> str:
+    """The field name of a pending write (checkpoint id, task, index), or given fewer parts the
+    prefix of the names under them. Hex keeps the name a plain identifier, which Firestore
+    merges without quoting (the emulator drops a merged field whose name needs quoting), and
+    keeps the parts' order and prefixes."""
+    return _WRITE_PREFIX + "".join(f"{part}|" for part in parts).encode().hex()
 
 
 def _config(thread_id: str, ns: str, checkpoint_id: str) -> RunnableConfig:
@@ -385,10 +372,6 @@ def _config(thread_id: str, ns: str, checkpoint_id: str) -> RunnableConfig:
             "checkpoint_id": checkpoint_id,
         }
     }
-
-
-def _expiry(ttl_s: float) -> dict[str, Any]:
-    return {EXPIRES_FIELD: get_clock().now() + timedelta(seconds=ttl_s)}
 
 
 def _b64(blob: bytes) -> str:

@@ -107,7 +107,7 @@ variable "firestore" {
     location            = string
     deletion_protection = optional(bool, true)
     ttl_collections = optional(list(string), [
-      "sessions", "checkpoints", "idempotency_keys", "refresh_tokens", "attempt_failures",
+      "sessions", "agent_threads", "idempotency_keys", "refresh_tokens", "attempt_failures",
       "lockouts", "transfer_context", "tool_ledger", "processed_events", "outbox_claims",
       "phone_calls", "twilio_replies", "callback_requests", "sms_sends",
     ])
