@@ -183,8 +183,8 @@ def test_the_sentence_before_a_tool_call_is_spoken_while_the_tool_runs(
     fixed_speech: FixedSpeech,
     scripted_model: ScriptedChatModel,
 ) -> None:
-    """"2001." at the end of a response could still become "2001.5" mid-stream; once the
-    model's response has ended it cannot, so it is spoken then, not after the next one."""
+    """A response ending in "2001." could still become "2001.5" mid-stream; once the model's
+    response has ended it cannot, so it is spoken then, not after the next response."""
 
     def after_the_tool(_messages: list[ChatMessage]) -> ScriptedResponse:
         asked = any("two thousand one" in text for text in fixed_speech.tts.spoken)
