@@ -274,12 +274,9 @@ class Agent:
         update: AgentState = {}
         if rounds == 0:
             update["domain"] = domain
-            repaired = repair_history(messages)
-            if len(repaired) != len(messages) or any(
-                a is not b for a, b in zip(repaired, messages, strict=True)
-            ):
-                messages = repaired
-                update["messages"] = {"replace": repaired}  # type: ignore[typeddict-item]
+            if not is_well_formed(messages):
+                messages = repair_history(messages)
+                update["messages"] = {"replace": messages}  # type: ignore[typeddict-item]
         if turn.cut:
             return _with(update, {"stop": True})
         offer_tools = rounds < turn.max_rounds
@@ -528,6 +525,29 @@ def _to_chat(message: Message) -> ChatMessage:
         tool_call_id=message.get("tool_call_id"),
         name=message.get("name"),
     )
+
+
+def is_well_formed(messages: Sequence[Message]) -> bool:
+    """Whether `repair_history` would leave the conversation as it is: the usual case, checked
+    in one pass without copying it."""
+    open_calls: set[str] = set()
+    previous: str | None = None
+    for message in messages:
+        role = message.get("role")
+        if role == "tool":
+            if message.get("tool_call_id") not in open_calls:
+                return False
+            open_calls.discard(message["tool_call_id"])
+        elif open_calls or role not in ("user", "assistant"):
+            return False
+        elif role == "assistant":
+            if previous is None or not (message.get("content") or message.get("tool_calls")):
+                return False
+            open_calls.update(c["id"] for c in message.get("tool_calls") or ())
+        elif previous == "user":
+            return False
+        previous = role
+    return not open_calls
 
 
 def repair_history(messages: Sequence[Message]) -> list[Message]:
