@@ -25,8 +25,8 @@ DOC = BENCH.parent / "docs" / "PERFORMANCE.md"
 # Known benches first, in this order, with what each shows; any other bench/*.py runs after.
 ABOUT = {
     "cold_imports": "Import of each function's main.py in a fresh process, vs functions_framework. "
-    "Light functions import no LLM SDK, LangGraph or Cloud SQL connector (heavy modules column), "
-    "nor pydantic-settings or PyJWT's cryptography, and only their own domains' ORM models.",
+    "Light functions import no LLM SDK, LangGraph or Cloud SQL connector (heavy modules column) "
+    "and only their own domains' ORM models.",
     "cold_start": "Cold start of each HTTP function served by `functions-framework`: process start "
     "to the first healthz (ready) plus the first real request, as a ratio to the same sum for a "
     "hello-world function (light functions: under 3x); hello-world runs interleave with the "
