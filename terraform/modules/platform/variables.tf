@@ -106,10 +106,13 @@ variable "firestore" {
   type = object({
     location            = string
     deletion_protection = optional(bool, true)
+    # Every collection the code writes with a TTL (tests/unit/test_ttl_collections.py).
     ttl_collections = optional(list(string), [
-      "sessions", "agent_threads", "idempotency_keys", "refresh_tokens", "attempt_failures",
-      "lockouts", "transfer_context", "tool_ledger", "processed_events", "outbox_claims",
-      "phone_calls", "twilio_replies", "callback_requests", "sms_sends",
+      "agent_interactions", "agent_threads", "attempt_failures", "calendar_oauth_states",
+      "call_center_metrics", "callback_requests", "idempotency_keys", "llm_usage", "lockouts",
+      "outbox_claims", "phone_calls", "phone_tts_audio", "processed_events", "refresh_tokens",
+      "sms_sends", "tool_ledger", "transfer_context", "transfer_dials", "twilio_replies",
+      "voice_resume_used", "voice_sessions",
     ])
     indexes = optional(list(object({
       collection = string
