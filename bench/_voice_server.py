@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import uvloop
 from _voice_stubs import PROMPT, SPENT, ProviderTime, install, prepare, recv_until, scripted
 
 if TYPE_CHECKING:
@@ -251,7 +252,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         token = prepare(Path(tmp))
         install(scripted(False, latency_s), latency_s)
-        asyncio.run(_serve(token, _profiling() if args.profile else None, args.deflate))
+        # The loop the gateway serves on (convonet.voice.gateway.UVICORN_OPTIONS["loop"]).
+        uvloop.run(_serve(token, _profiling() if args.profile else None, args.deflate))
 
 
 # The parent -----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ measured is what Convonet adds around the providers. The runner is built and the
 frozen as `get_runner` does in the deployed function. Prints p50/p95/p99 of a whole turn (until
 `final`, the write-behind checkpoint stored) and of its first delta, for a turn without a tool
 call and with one (`get_available_departments`: no database), two ways: the async turn in one
-event loop (how the voice gateway runs it in-process) and through `stream_sync`, the bridge
+uvloop event loop (how the voice gateway runs it in-process) and through `stream_sync`, the bridge
 agent_turn's functions-framework handler streams from (one loop entry per event); then the
 cold import time of agent_turn's main.py. Figures only; nothing here asserts on time.
 
@@ -16,7 +16,6 @@ cold import time of agent_turn's main.py. Figures only; nothing here asserts on 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import statistics
@@ -26,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import uvloop
 from convonet.agent.checkpointer import StateStoreCheckpointer
 from convonet.agent.graph import Agent
 from convonet.agent.turn import TurnRequest, TurnRunner
@@ -169,7 +169,7 @@ def main() -> None:
         agent = _prepare(Path(tmp))
         for label, (model, prompt) in _cases().items():
             runner = TurnRunner(agent, models=lambda _r, _u, model=model: _scripted(model))
-            samples = asyncio.run(_measure_async(runner, prompt, args.turns))
+            samples = uvloop.run(_measure_async(runner, prompt, args.turns))
             figures[f"async {label}"] = _report("async", label, samples)
             samples = _measure_sync(runner, prompt, args.turns)
             figures[f"sync {label}"] = _report("sync", label, samples)

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import uvloop
 from _voice_server import open_session, take_turn
 from _voice_stubs import PROMPT, SHARED, SPENT, ProviderTime, install, line, prepare, scripted
 from convonet.agent import turn as turn_module
@@ -221,7 +222,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         token = prepare(Path(tmp))
         report: dict[str, object] = {}
-        report["in_process"] = asyncio.run(in_process(args.turns, args.warmup))
+        # Sessions on the loop the gateway serves on (UVICORN_OPTIONS["loop"]).
+        report["in_process"] = uvloop.run(in_process(args.turns, args.warmup))
         url, stop = _serve_gateway()
         try:
             report["websocket"] = asyncio.run(over_websocket(url, token, args.turns, args.warmup))

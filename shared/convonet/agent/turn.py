@@ -509,8 +509,11 @@ def set_model_factory(factory: ModelFactory | None) -> ModelFactory | None:
 
 
 def _loop() -> asyncio.AbstractEventLoop:
-    """One event loop per worker thread, reused across turns."""
+    """One event loop per worker thread, reused across turns: uvloop's, as the voice gateway
+    serves on, since every await, task and callback of a turn costs less there."""
     loop: asyncio.AbstractEventLoop | None = getattr(_local, "loop", None)
     if loop is None or loop.is_closed():
-        loop = _local.loop = asyncio.new_event_loop()
+        import uvloop
+
+        loop = _local.loop = uvloop.new_event_loop()
     return loop

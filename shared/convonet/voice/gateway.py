@@ -30,6 +30,9 @@ UVICORN_OPTIONS: dict[str, Any] = {
     # barely compresses: deflate cost a turn about 2.6 ms of CPU and doubled a session's memory
     # (bench/voice_load.py). The Dockerfile's CMD passes the same as a flag.
     "ws_per_message_deflate": False,
+    # libuv's event loop: every await, task and socket write of a turn costs less than on
+    # asyncio's own loop (bench/agent_turn.py measures the turn on both).
+    "loop": "uvloop",
 }
 """What every process serving the gateway (the dev server, tests, benches) hands uvicorn."""
 
