@@ -671,7 +671,8 @@ class VoiceSession:
                     await self._send(p.Status(stage="tool", tool=data.get("name")))
                 elif name == "final":
                     final = data
-                    # The last sentence goes to TTS now, before the agent's bookkeeping runs.
+                    # The text is complete (its last sentence went at the `end` delta): the
+                    # speaker learns it now, before the agent's bookkeeping runs.
                     turn.speaker.finish()
                     await asyncio.sleep(0)
                 elif name == "error":
