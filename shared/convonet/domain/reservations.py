@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
-from sqlalchemy import case, event, exists, select
+from sqlalchemy import bindparam, case, event, exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from convonet.clock import get_clock
@@ -50,6 +50,43 @@ RETENTION_OFFER = (
 _PENDING_EVENTS = "convonet.reservation_events"
 # Moves allowed by `set_status`; cancelling has its own rules (`cancel_reservation`).
 _STATUS_FROM = {"seated": ("confirmed",), "completed": ("confirmed", "seated")}
+
+
+# Statements of the hot paths, built once; each call only binds its parameters.
+_DAY_PLAN = (
+    select(
+        Restaurant.timezone,
+        Restaurant.opening_hours,
+        Restaurant.slot_minutes,
+        Restaurant.default_duration_minutes,
+        RestaurantClosure.id.label("closure_id"),
+        RestaurantClosure.reason.label("closure_reason"),
+    )
+    .outerjoin(
+        RestaurantClosure,
+        (RestaurantClosure.restaurant_id == Restaurant.id)
+        & (RestaurantClosure.date == bindparam("day")),
+    )
+    .where(Restaurant.id == bindparam("restaurant_id"))
+)
+_OVERLAPS = (ReservationTable.starts_at < bindparam("end")) & (
+    ReservationTable.ends_at > bindparam("start")
+)
+_ACTIVE_TABLE = (DiningTable.restaurant_id == bindparam("restaurant_id")) & DiningTable.is_active
+_FLOOR = (
+    select(
+        DiningTable.id,
+        DiningTable.label,
+        DiningTable.capacity,
+        ReservationTable.starts_at,
+        ReservationTable.ends_at,
+    )
+    .outerjoin(ReservationTable, (ReservationTable.table_id == DiningTable.id) & _OVERLAPS)
+    .where(_ACTIVE_TABLE)
+)
+_FREE_TABLES = select(DiningTable).where(
+    _ACTIVE_TABLE, ~exists().where(ReservationTable.table_id == DiningTable.id, _OVERLAPS)
+)
 
 
 class StartInPast(Invalid):
@@ -249,42 +286,49 @@ def availability(
     duration_minutes: int | None = None,
     restaurant_id: str = HANOK_ID,
 ) -> AvailabilityView:
-    """Grid starts on `day` whose whole stay fits the opening hours, split open and full."""
-    restaurant = get_restaurant(session, restaurant_id)
-    duration = duration_minutes or restaurant.default_duration_minutes
-    closure = _closure(session, restaurant.id, day)
+    """Grid starts on `day` whose whole stay fits the opening hours, split open and full.
+
+    The busiest read of the restaurant, so it costs two queries whatever the day holds (the
+    restaurant with the day's closure, then the tables with their holds) and loads plain rows,
+    not ORM objects.
+    """
+    plan = session.execute(_DAY_PLAN, {"restaurant_id": restaurant_id, "day": day}).one_or_none()
+    if plan is None:
+        raise NotFound(f"There is no restaurant {restaurant_id!r}.", "restaurant_not_found")
+    duration = duration_minutes or plan.default_duration_minutes
+    closed = plan.closure_id is not None
     view = AvailabilityView(
         date=day,
         party_size=party_size,
         duration_minutes=duration,
-        timezone=restaurant.timezone,
-        closed=closure is not None,
-        closure_reason=closure.reason if closure else None,
+        timezone=plan.timezone,
+        closed=closed,
+        closure_reason=plan.closure_reason,
         slots=[],
         full_slots=[],
     )
-    if closure is not None:
+    if closed:
         return view
     now = get_clock().now()
     starts = [
         s
         for s in rules.slot_starts(
-            restaurant.opening_hours, day, restaurant.timezone, restaurant.slot_minutes, duration
+            plan.opening_hours, day, plan.timezone, plan.slot_minutes, duration
         )
         if s > now
     ]
     if not starts:
         return view
     stay = timedelta(minutes=duration)
-    tables = _active_tables(session, restaurant.id)
-    holds = _holds(session, restaurant.id, starts[0], starts[-1] + stay)
+    tables, holds = _floor(session, restaurant_id, starts[0], starts[-1] + stay)
     for start in starts:
-        busy = {table_id for table_id, s, e in holds if s < start + stay and e > start}
+        end = start + stay
+        busy = {table_id for table_id, s, e in holds if s < end and e > start}
         free = [t for t in tables if t.id not in busy]
         if rules.choose_tables(free, party_size) is None:
             view.full_slots.append(start)
         else:
-            view.slots.append(SlotView(starts_at=start, ends_at=start + stay))
+            view.slots.append(SlotView(starts_at=start, ends_at=end))
     return view
 
 
@@ -671,16 +715,20 @@ def _set_preorder(
     quantities: dict[str, int] = {}
     for item in items:
         quantities[item.menu_item_id] = quantities.get(item.menu_item_id, 0) + item.quantity
-    menu = {
-        m.id: m
-        for m in session.scalars(
-            select(MenuItem).where(
-                MenuItem.restaurant_id == reservation.restaurant_id,
-                MenuItem.id.in_(quantities),
-                MenuItem.active.is_(True),
+    menu = (
+        {
+            m.id: m
+            for m in session.scalars(
+                select(MenuItem).where(
+                    MenuItem.restaurant_id == reservation.restaurant_id,
+                    MenuItem.id.in_(quantities),
+                    MenuItem.active.is_(True),
+                )
             )
-        )
-    }
+        }
+        if quantities
+        else {}
+    )
     unknown = sorted(set(quantities) - set(menu))
     if unknown:
         raise Invalid(
@@ -704,50 +752,41 @@ def _set_preorder(
     reservation.guest_priority = rules.guest_priority(totals.total_cents)
 
 
-def _active_tables(session: Session, restaurant_id: str) -> list[rules.TableInfo]:
-    return [
-        rules.TableInfo(t.id, t.label, t.capacity)
-        for t in session.scalars(
-            select(DiningTable).where(
-                DiningTable.restaurant_id == restaurant_id, DiningTable.is_active.is_(True)
-            )
-        )
-    ]
-
-
-def _holds(
+def _floor(
     session: Session, restaurant_id: str, start: datetime, end: datetime
-) -> list[tuple[str, datetime, datetime]]:
-    """(table id, start, end) of every table hold overlapping [start, end)."""
-    rows = session.execute(
-        select(ReservationTable.table_id, ReservationTable.starts_at, ReservationTable.ends_at)
-        .join(DiningTable, DiningTable.id == ReservationTable.table_id)
-        .where(
-            DiningTable.restaurant_id == restaurant_id,
-            ReservationTable.starts_at < end,
-            ReservationTable.ends_at > start,
-        )
-    )
-    return [(table_id, s, e) for table_id, s, e in rows]
+) -> tuple[list[rules.TableInfo], list[tuple[str, datetime, datetime]]]:
+    """The active tables, and (table id, start, end) of their holds overlapping [start, end)."""
+    tables: dict[str, rules.TableInfo] = {}
+    holds = []
+    for row in session.execute(
+        _FLOOR, {"restaurant_id": restaurant_id, "start": start, "end": end}
+    ):
+        if row.id not in tables:
+            tables[row.id] = rules.TableInfo(row.id, row.label, row.capacity)
+        if row.starts_at is not None:
+            holds.append((row.id, row.starts_at, row.ends_at))
+    return list(tables.values()), holds
 
 
 def _seat(session: Session, reservation: Reservation) -> bool:
     """Give the reservation free tables for its stay; False when none fit."""
-    busy = {
-        table_id
-        for table_id, _, _ in _holds(
-            session, reservation.restaurant_id, reservation.starts_at, reservation.ends_at
-        )
-    }
-    free = [t for t in _active_tables(session, reservation.restaurant_id) if t.id not in busy]
-    chosen = rules.choose_tables(free, reservation.party_size)
+    free = session.scalars(
+        _FREE_TABLES,
+        {
+            "restaurant_id": reservation.restaurant_id,
+            "start": reservation.starts_at,
+            "end": reservation.ends_at,
+        },
+    ).all()
+    by_id = {t.id: t for t in free}
+    chosen = rules.choose_tables(
+        (rules.TableInfo(t.id, t.label, t.capacity) for t in free), reservation.party_size
+    )
     if chosen is None:
         return False
     reservation.tables = [
         ReservationTable(
-            table=session.get(DiningTable, t.id),
-            starts_at=reservation.starts_at,
-            ends_at=reservation.ends_at,
+            table=by_id[t.id], starts_at=reservation.starts_at, ends_at=reservation.ends_at
         )
         for t in chosen
     ]
