@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from convonet.process import function_imports
 
-import flask
-import functions_framework
-from convonet.auth import users
-from convonet.auth.guard import require_auth
-from convonet.http import ApiError, ApiRequest, ApiResult, HttpApi
-from convonet.phone import InvalidPhoneNumber, normalize_e164
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+with function_imports():
+    from typing import Annotated
+
+    import flask
+    import functions_framework
+    from convonet.auth import users
+    from convonet.auth.guard import require_auth
+    from convonet.http import ApiError, ApiRequest, ApiResult, HttpApi
+    from convonet.phone import InvalidPhoneNumber, normalize_e164
+    from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 api = HttpApi(
     "auth_api",

@@ -8,20 +8,23 @@ changes answer 409 and change nothing. Supervisors read every agent. Light: Stat
 
 from __future__ import annotations
 
-from datetime import UTC, date, timedelta
-from typing import Annotated, Any, Literal, cast
+from convonet.process import function_imports
 
-import flask
-import functions_framework
-from convonet.auth.guard import Principal, require_auth
-from convonet.callcenter import agents, credentials, customer, metrics
-from convonet.clock import get_clock
-from convonet.config import get_settings
-from convonet.db.engine import session_scope
-from convonet.db.models import User
-from convonet.http import ApiError, ApiRequest, HttpApi
-from convonet.phone import InvalidPhoneNumber, normalize_e164
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+with function_imports():
+    from datetime import UTC, date, timedelta
+    from typing import Annotated, Any, Literal, cast
+
+    import flask
+    import functions_framework
+    from convonet.auth.guard import Principal, require_auth
+    from convonet.callcenter import agents, credentials, customer, metrics
+    from convonet.clock import get_clock
+    from convonet.config import get_settings
+    from convonet.db.engine import session_scope
+    from convonet.db.models import User
+    from convonet.http import ApiError, ApiRequest, HttpApi
+    from convonet.phone import InvalidPhoneNumber, normalize_e164
+    from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 api = HttpApi(
     "call_center_api",

@@ -8,17 +8,20 @@ work on the local CRM adapter. Creates accept `Idempotency-Key`.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
+from convonet.process import function_imports
 
-import flask
-import functions_framework
-from convonet.auth.guard import Principal, require_auth
-from convonet.crm import Priority, book_meeting, crm_backend
-from convonet.db.engine import session_scope
-from convonet.http import ApiRequest, HttpApi
-from convonet.phone import InvalidPhoneNumber, normalize_e164
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+with function_imports():
+    from datetime import date
+    from typing import Annotated
+
+    import flask
+    import functions_framework
+    from convonet.auth.guard import Principal, require_auth
+    from convonet.crm import Priority, book_meeting, crm_backend
+    from convonet.db.engine import session_scope
+    from convonet.http import ApiRequest, HttpApi
+    from convonet.phone import InvalidPhoneNumber, normalize_e164
+    from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 STAFF_ROLES = ("agent", "staff", "supervisor")
 # Contact fields a caller may set beyond the named ones (SuiteCRM Contacts attributes).

@@ -7,18 +7,21 @@ events, resuming after `Last-Event-ID`). Light: reads the StateStore only.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from convonet.process import function_imports
 
-import flask
-import functions_framework
-from convonet.auth.guard import require_auth
-from convonet.clock import get_clock
-from convonet.http import ApiError, ApiRequest, HttpApi
-from convonet.monitor import stats
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+with function_imports():
+    import json
+    from collections.abc import Iterator
+    from datetime import datetime, timedelta
+    from typing import Annotated, Literal
+
+    import flask
+    import functions_framework
+    from convonet.auth.guard import require_auth
+    from convonet.clock import get_clock
+    from convonet.http import ApiError, ApiRequest, HttpApi
+    from convonet.monitor import stats
+    from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 api = HttpApi(
     "monitor_api",

@@ -10,20 +10,23 @@ function answering other requests.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Literal
+from convonet.process import function_imports
 
-import flask
-import functions_framework
-from convonet.auth.guard import Principal, require_auth
-from convonet.db.engine import session_scope
-from convonet.domain import reservations as booking
-from convonet.domain import restaurant_admin as admin
-from convonet.domain.schema import Schema
-from convonet.http import ApiError, ApiRequest, ApiResult, HttpApi
-from convonet.phone import InvalidPhoneNumber, normalize_e164
-from convonet.telephony.signature import is_signed_by_twilio
-from pydantic import ConfigDict, Field
+with function_imports():
+    from datetime import date
+    from typing import Annotated, Literal
+
+    import flask
+    import functions_framework
+    from convonet.auth.guard import Principal, require_auth
+    from convonet.db.engine import session_scope
+    from convonet.domain import reservations as booking
+    from convonet.domain import restaurant_admin as admin
+    from convonet.domain.schema import Schema
+    from convonet.http import ApiError, ApiRequest, ApiResult, HttpApi
+    from convonet.phone import InvalidPhoneNumber, normalize_e164
+    from convonet.telephony.signature import is_signed_by_twilio
+    from pydantic import ConfigDict, Field
 
 STAFF = ("staff",)
 

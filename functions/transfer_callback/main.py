@@ -9,14 +9,17 @@ Twilio and answered once, like every Twilio webhook.
 
 from __future__ import annotations
 
-from typing import Annotated
+from convonet.process import function_imports
 
-import flask
-import functions_framework
-from convonet.http import ApiRequest, HttpApi
-from convonet.telephony import conversation, twiml
-from convonet.telephony.webhook import answer_twilio
-from pydantic import BaseModel, ConfigDict, Field
+with function_imports():
+    from typing import Annotated
+
+    import flask
+    import functions_framework
+    from convonet.http import ApiRequest, HttpApi
+    from convonet.telephony import conversation, twiml
+    from convonet.telephony.webhook import answer_twilio
+    from pydantic import BaseModel, ConfigDict, Field
 
 api = HttpApi(
     "transfer_callback",

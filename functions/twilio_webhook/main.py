@@ -11,15 +11,18 @@ model SDK or LangGraph is imported here.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from convonet.process import function_imports
 
-import flask
-import functions_framework
-from convonet.http import ApiRequest, HttpApi
-from convonet.telephony import conversation, sms, twiml
-from convonet.telephony.audio_store import WAV_TYPE, open_signed_clip
-from convonet.telephony.webhook import answer_twilio, replay_key
-from pydantic import BaseModel, ConfigDict, Field
+with function_imports():
+    from typing import Annotated, Literal
+
+    import flask
+    import functions_framework
+    from convonet.http import ApiRequest, HttpApi
+    from convonet.telephony import conversation, sms, twiml
+    from convonet.telephony.audio_store import WAV_TYPE, open_signed_clip
+    from convonet.telephony.webhook import answer_twilio, replay_key
+    from pydantic import BaseModel, ConfigDict, Field
 
 api = HttpApi(
     "twilio_webhook",

@@ -8,35 +8,38 @@ callback is the one route without a bearer token: its signed, single-use `state`
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from typing import Any, Literal, TypeVar
+from convonet.process import function_imports
 
-import flask
-import functions_framework
-from convonet.auth.guard import require_auth
-from convonet.config import get_settings
-from convonet.db.engine import session_scope
-from convonet.domain import calendar, mortgage, productivity, reminders, teams, todos
-from convonet.domain.access import TeamRole
-from convonet.domain.productivity import (
-    DEFAULT_PAGE,
-    MAX_OFFSET,
-    MAX_PAGE,
-    Description,
-    Email,
-    Location,
-    Priority,
-    ReminderText,
-    SearchTerm,
-    TeamName,
-    TimeZoneName,
-    Title,
-    check_id,
-)
-from convonet.http import ApiError, ApiRequest, HttpApi
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
+with function_imports():
+    from collections.abc import Callable
+    from datetime import datetime
+    from typing import Any, Literal, TypeVar
+
+    import flask
+    import functions_framework
+    from convonet.auth.guard import require_auth
+    from convonet.config import get_settings
+    from convonet.db.engine import session_scope
+    from convonet.domain import calendar, mortgage, productivity, reminders, teams, todos
+    from convonet.domain.access import TeamRole
+    from convonet.domain.productivity import (
+        DEFAULT_PAGE,
+        MAX_OFFSET,
+        MAX_PAGE,
+        Description,
+        Email,
+        Location,
+        Priority,
+        ReminderText,
+        SearchTerm,
+        TeamName,
+        TimeZoneName,
+        Title,
+        check_id,
+    )
+    from convonet.http import ApiError, ApiRequest, HttpApi
+    from pydantic import BaseModel, ConfigDict, Field
+    from sqlalchemy.orm import Session
 
 PREFIX = "/convonet_todo/api"
 CALLBACK_PATH = "/calendar/oauth/callback"

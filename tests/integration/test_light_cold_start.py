@@ -2,7 +2,8 @@
 
 No light function imports an LLM SDK, LangGraph or the Cloud SQL connector (issue 9), nor what
 its cold start was cut by leaving out (bench/cold_start.py measures the time): Alembic and
-other domains' ORM models.
+other domains' ORM models. Each HTTP one loads with the garbage collector paused and leaves what it
+loaded frozen, with the collector running again.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from convonet.manifest import FUNCTIONS, FunctionSpec
@@ -17,17 +19,21 @@ from convonet.manifest import FUNCTIONS, FunctionSpec
 HEAVY = ("anthropic", "openai", "google.genai", "langgraph", "langchain_core")
 NEVER = (*HEAVY, "google.cloud.sql.connector", "alembic")
 LIGHT = [f for f in FUNCTIONS if f.weight == "light" and f.source.exists()]
+LIGHT_HTTP = [f for f in LIGHT if f.kind == "http"]
 
 _LOAD = """
-import importlib.util, json, sys
+import gc, importlib.util, json, sys
 spec = importlib.util.spec_from_file_location("main", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
-print(json.dumps(sorted(sys.modules)))
+print(json.dumps({
+    "modules": sorted(sys.modules), "gc_enabled": gc.isenabled(), "frozen": gc.get_freeze_count()
+}))
 """
 
 
-def _modules_after_loading(spec: FunctionSpec) -> set[str]:
+def _load(spec: FunctionSpec) -> dict[str, Any]:
+    """What loading the function's main.py in a fresh interpreter leaves behind."""
     result = subprocess.run(
         [sys.executable, "-c", _LOAD, str(spec.source)],
         capture_output=True,
@@ -35,7 +41,12 @@ def _modules_after_loading(spec: FunctionSpec) -> set[str]:
         check=True,
         timeout=60,
     )
-    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+    loaded: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+def _modules_after_loading(spec: FunctionSpec) -> set[str]:
+    return set(_load(spec)["modules"])
 
 
 @pytest.mark.parametrize("spec", LIGHT, ids=lambda f: f.name)
@@ -48,3 +59,10 @@ def test_reservations_loads_only_the_models_it_uses() -> None:
     spec = next(f for f in FUNCTIONS if f.name == "reservations")
     models = {m for m in _modules_after_loading(spec) if m.startswith("convonet.db.models.")}
     assert models == {f"convonet.db.models.{m}" for m in ("base", "identity", "restaurant")}
+
+
+@pytest.mark.parametrize("spec", LIGHT_HTTP, ids=lambda f: f.name)
+def test_a_light_http_function_leaves_its_loaded_heap_frozen(spec: FunctionSpec) -> None:
+    loaded = _load(spec)
+    assert loaded["gc_enabled"]
+    assert loaded["frozen"] > 10_000

@@ -1,10 +1,11 @@
-"""The startup heap freeze: what exists when it runs leaves the collector's view for good."""
+"""The startup heap freeze: what exists when it runs leaves the collector's view for good, and
+a function's imports run with the collector paused."""
 
 from __future__ import annotations
 
 import gc
 
-from convonet.process import freeze_startup_heap
+from convonet.process import freeze_startup_heap, function_imports
 
 
 class _Node:
@@ -24,3 +25,26 @@ def test_objects_alive_at_the_freeze_are_no_longer_scanned() -> None:
     assert id(startup) not in tracked
     later = _Node()
     assert id(later) in {id(o) for o in gc.get_objects()}
+
+
+def test_function_imports_pause_the_collector_then_freeze_what_they_built() -> None:
+    before = gc.get_freeze_count()
+
+    with function_imports():
+        assert not gc.isenabled()
+        built = _Node()
+        built.peer = built
+
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > before
+    assert id(built) not in {id(o) for o in gc.get_objects()}
+
+
+def test_function_imports_leave_a_paused_collector_paused() -> None:
+    gc.disable()
+    try:
+        with function_imports():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
