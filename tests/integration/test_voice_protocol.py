@@ -259,6 +259,49 @@ def test_resume_continues_the_conversation_once(
     assert talk(voice_server.ws_url(), late)["reason"] == "resume_token_expired"
 
 
+def test_an_idle_session_keeps_its_resume_token_until_half_its_life_or_a_change(
+    voice_server: VoiceServer,
+    pin_user: WorkspaceUser,
+    fixed_speech: FixedSpeech,
+    scripted_model: ScriptedChatModel,
+    clock: FakeClock,
+) -> None:
+    """`ready` hands back the held token while it has over half of VOICE_RESUME_TTL_S left;
+    later, or once the session's stored state changed, a fresh one that supersedes it."""
+    scripted_model.responses = [say("One."), say("Two."), say("Three.")]
+
+    async def turn(client: VoiceClient, text: str) -> str:
+        await client.send(type="text", text=text)
+        return str((await client.until("status", stage="ready"))["resume_token"])
+
+    async def script(client: VoiceClient) -> dict[str, str]:
+        tokens = {"auth": str((await client.authenticate(pin=PIN))["resume_token"])}
+        await client.until("status", stage="ready")
+        tokens["first"] = await turn(client, "one")
+        clock.advance(149)
+        tokens["young"] = await turn(client, "two")
+        clock.advance(2)
+        tokens["old"] = await turn(client, "three")
+        await client.send(type="voice_providers", tts="offline")
+        tokens["changed"] = str((await client.until("status", stage="providers"))["resume_token"])
+        return tokens
+
+    tokens = talk(voice_server.ws_url(), script)
+    assert tokens["auth"] == tokens["first"] == tokens["young"]
+    assert len({tokens["young"], tokens["old"], tokens["changed"]}) == 3
+
+    async def resume(client: VoiceClient, token: str) -> dict[str, Any]:
+        await client.send(type="authenticate", resume_token=token)
+        while (frame := await client.recv())["type"] not in {"auth_ok", "auth_failed"}:
+            pass
+        return frame
+
+    assert talk(voice_server.ws_url(), lambda c: resume(c, tokens["old"]))["reason"] == (
+        "invalid_resume_token"
+    )
+    assert talk(voice_server.ws_url(), lambda c: resume(c, tokens["changed"]))["type"] == "auth_ok"
+
+
 def test_oversized_message_closes_with_1009(
     voice_server: VoiceServer, pin_user: WorkspaceUser, fixed_speech: FixedSpeech, configure: Any
 ) -> None:

@@ -150,8 +150,9 @@ class Greeting(ServerFrame):
 
 
 class Status(ServerFrame):
-    """`stage`: recording, transcribing, thinking, tool, speaking, ready, draining, goodbye.
-    `ready` and `draining` carry a fresh single-use `resume_token`; `tool` names the tool
+    """`stage`: recording, transcribing, thinking, tool, speaking, ready, providers, draining,
+    goodbye. `ready`, `providers` and `draining` carry the session's single-use `resume_token`
+    (the newest issued, with at least half of VOICE_RESUME_TTL_S left); `tool` names the tool
     being run."""
 
     type: Literal["status"] = "status"

@@ -189,6 +189,9 @@ class VoiceSession:
         self._asked_still_there = False
         self._stt: SpeechToText | None = None
         self._tts: TextToSpeech | None = None
+        self._resume_token: str | None = None
+        self._resume_issued_at = 0.0
+        self._saved_state: dict[str, Any] = {}
 
     # Input ------------------------------------------------------------------------------------
 
@@ -293,7 +296,7 @@ class VoiceSession:
         """Open the session for a verified user (the phone path arrives here verified)."""
         self.identity, self.state, self.session_id = identity, state, state.session_id
         self.sink.session_id = state.session_id
-        resume_token = await asyncio.to_thread(access.save_session, state)
+        resume_token = await self._save_session()
         self._last_user_at = get_clock().monotonic()
         if self._on_authenticated is not None:
             await self._on_authenticated(self)
@@ -324,8 +327,8 @@ class VoiceSession:
         self._stt = engines.get("stt", self._stt)
         self._tts = engines.get("tts", self._tts)
         self.state.providers.update(chosen)
-        await asyncio.to_thread(access.save_session, self.state)
-        await self._send(p.Status(stage="providers"))
+        token = await self._save_session()  # the stored state changed: the old token is retired
+        await self._send(p.Status(stage="providers", resume_token=token))
 
     def _build_engine(self, kind: str, name: str | None) -> Any:
         from convonet.speech.base import SpeechProviderError
@@ -788,8 +791,29 @@ class VoiceSession:
     async def _ready(self) -> None:
         """Tell the client the session is idle, with a fresh resume token."""
         if self.state is not None and not self.closed:
-            token = await asyncio.to_thread(access.save_session, self.state)
+            token = await self._resume_token_now()
             await self._send(p.Status(stage="ready", resume_token=token))
+
+    async def _save_session(self) -> str:
+        """Store the session's state; the fresh resume token it returns is the one held."""
+        assert self.state is not None
+        saved = self.state.doc("")
+        token = await asyncio.to_thread(access.save_session, self.state)
+        self._resume_token, self._resume_issued_at = token, get_clock().monotonic()
+        self._saved_state = saved
+        return token
+
+    async def _resume_token_now(self) -> str:
+        """The held resume token while it has more than half its lifetime left and the state
+        it was saved with is unchanged, else a fresh save: the client always holds a token valid
+        for at least VOICE_RESUME_TTL_S / 2, and a session that is idle again does not pay a
+        store write and a signature every turn."""
+        assert self.state is not None
+        age = get_clock().monotonic() - self._resume_issued_at
+        fresh = age < get_settings().voice_resume_ttl_s / 2
+        if self._resume_token is None or not fresh or self.state.doc("") != self._saved_state:
+            return await self._save_session()
+        return self._resume_token
 
     async def _report_timing(self, turn: _Turn) -> None:
         if not turn.agent_driven:
@@ -918,9 +942,7 @@ class VoiceSession:
         """The instance is stopping: hand the client a resume token and close."""
         if self.closed:
             return
-        token = None
-        if self.state is not None:
-            token = await asyncio.to_thread(access.save_session, self.state)
+        token = await self._resume_token_now() if self.state is not None else None
         await self._send(p.Status(stage="draining", resume_token=token))
         await self.close(CLOSE_RESTART, "server restarting; resume")
 
