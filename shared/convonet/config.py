@@ -58,8 +58,8 @@ class Settings(BaseSettings):
     db_name: str = "convonet"
     db_password: SecretStr | None = None
     db_iam_auth: bool = False
-    db_pool_size: int = 5
-    db_max_overflow: int = 10
+    db_pool_size: int = 15
+    db_max_overflow: int = 0
 
     # Operational state and events
     state_backend: Literal["local", "firestore"] = "local"
