@@ -1,9 +1,10 @@
 """Light functions stay light: what loading each one imports, checked in a fresh interpreter.
 
 No light function imports an LLM SDK, LangGraph or the Cloud SQL connector (issue 9), nor what
-its cold start was cut by leaving out (bench/cold_start.py measures the time): Alembic and
-other domains' ORM models. Each HTTP one loads with the garbage collector paused and leaves what it
-loaded frozen, with the collector running again.
+its cold start was cut by leaving out (bench/cold_start.py measures the time): Alembic, other
+domains' ORM models and httpx (whose import loads its command-line tools, rich and pygments;
+the adapters that call out import it when they do). Each HTTP one loads with the garbage
+collector paused and leaves what it loaded frozen, with the collector running again.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 from convonet.manifest import FUNCTIONS, FunctionSpec
 
 HEAVY = ("anthropic", "openai", "google.genai", "langgraph", "langchain_core")
-NEVER = (*HEAVY, "google.cloud.sql.connector", "alembic")
+NEVER = (*HEAVY, "google.cloud.sql.connector", "alembic", "httpx")
 LIGHT = [f for f in FUNCTIONS if f.weight == "light" and f.source.exists()]
 LIGHT_HTTP = [f for f in LIGHT if f.kind == "http"]
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
-
-import httpx
 
 from convonet.calendar import CalendarAuthError, CalendarError, EventData, RemoteEvent
 from convonet.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    import httpx
 
 SCOPE = "https://www.googleapis.com/auth/calendar.events"
 EVENTS_PATH = "/calendars/primary/events"
@@ -141,6 +142,11 @@ class GoogleCalendar:
 
 
 def _send(method: str, url: str, settings: Settings, **kwargs: Any) -> httpx.Response:
+    """One call to Google. httpx is imported by the call that needs it: importing it also loads
+    its command-line tools (rich, pygments), ~30 ms of workspace_api's cold start, whose
+    requests mostly never reach Google."""
+    import httpx
+
     try:
         with httpx.Client(timeout=settings.calendar_timeout_s) as client:
             return client.request(method, url, **kwargs)
