@@ -30,6 +30,9 @@ from pathlib import Path
 import httpx
 
 CONNECTIONS = (4, 16, 64)
+# Issue #9: 10x the original's availability ratio (0.028) and 5x its booking ratio (0.018),
+# at every connection level and on every database.
+TARGETS = {"availability": 0.28, "booking": 0.09}
 PG_ADMIN_URL = "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
 HELLO_SOURCE = """
 import functions_framework
@@ -188,22 +191,42 @@ def main(seconds: float) -> None:
             baseline = {n: measure(base, hello, n, seconds)[0] for n in CONNECTIONS}
         print(f"{'':28}" + "".join(f"{n:>8} conn" for n in CONNECTIONS))
         print(f"{'hello-world req/s':28}" + "".join(f"{baseline[n]:>13.0f}" for n in CONNECTIONS))
+        misses: list[str] = []
+        worst: dict[str, tuple[float, str]] = {}
         with databases(workdir) as dbs:
             for backend, url in dbs:
                 prepare(url)
                 with server(spec.entry_point, spec.source, {**env, "DATABASE_URL": url}) as base:
                     for label, request in (("availability", availability), ("booking", book)):
                         points = {n: measure(base, request, n, seconds) for n in CONNECTIONS}
+                        ratios = {n: rps / baseline[n] for n, (rps, _) in points.items()}
                         row = "".join(
-                            f"{rps:>7.0f} ({rps / baseline[n]:.2f})"
-                            for n, (rps, _) in points.items()
+                            f"{rps:>7.0f} ({ratios[n]:.2f})" for n, (rps, _) in points.items()
                         )
                         errors = sum(failed for _, failed in points.values())
-                        print(f"{backend + ' ' + label + ' req/s':28}{row}  5xx/timeouts={errors}")
+                        low = min(CONNECTIONS, key=ratios.__getitem__)
+                        if ratios[low] < worst.get(label, (float("inf"), ""))[0]:
+                            worst[label] = (ratios[low], f"{backend} {low} conn")
+                        met = ratios[low] >= TARGETS[label] and not errors
+                        if not met:
+                            misses.append(f"{backend} {label}")
+                        print(
+                            f"{backend + ' ' + label + ' req/s':28}{row}  5xx/timeouts={errors}"
+                            f"  target {TARGETS[label]}: {'met' if met else 'NOT MET'}"
+                        )
                 clash = overlaps(url)
                 print(f"{backend}: overlapping table holds after booking load = {clash}")
                 if clash:
                     raise SystemExit(f"OVERBOOKED on {backend}")
+        print(_verdict(misses, worst))
+
+
+def _verdict(misses: list[str], worst: dict[str, tuple[float, str]]) -> str:
+    """The one-line answer to issue #9: every row at its target ratio at every level, or not."""
+    targets = ", ".join(f"{label} >= {ratio}" for label, ratio in TARGETS.items())
+    lows = ", ".join(f"{label} {ratio:.2f} at {where}" for label, (ratio, where) in worst.items())
+    result = "met" if not misses else "NOT MET (" + ", ".join(misses) + ")"
+    return f"targets: {targets} at every level, without 5xx: {result}; worst {lows}"
 
 
 if __name__ == "__main__":
