@@ -128,6 +128,25 @@ def test_availability_is_a_grid_within_opening_hours(hanok: Hanok) -> None:
     assert full == {"17:30", "18:00", "18:30", "19:00", "19:30", "20:00"}
 
 
+def test_availability_follows_new_hours_at_once(hanok: Hanok) -> None:
+    """Availability keeps the restaurant's settings per process; a change is seen at once."""
+    with session_scope() as session:
+        assert len(core.availability(session, SAT, 4).slots) == 18
+    hours = {"sat": [["17:00", "22:00"]]}
+    with session_scope() as session:
+        admin.set_hours(session, admin.HoursInput(opening_hours=hours, slot_minutes=60))
+    with session_scope() as session:
+        view = core.availability(session, SAT, 4)
+    assert [s.starts_at.strftime("%H:%M") for s in view.slots] == [
+        "17:00",
+        "18:00",
+        "19:00",
+        "20:00",
+    ]
+    with session_scope() as session:
+        assert core.availability(session, SAT, 4, duration_minutes=60).duration_minutes == 60
+
+
 def test_smallest_single_table_then_best_pair(hanok: Hanok) -> None:
     assert [t.label for t in book(party_size=3).reservation.tables] == ["T4-1"]
     assert [t.label for t in book(party_size=5).reservation.tables] == ["T6-1"]

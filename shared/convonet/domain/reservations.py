@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from weakref import WeakKeyDictionary
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
-from sqlalchemy import bindparam, case, event, exists, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Connection, Engine, bindparam, case, event, exists, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from convonet.clock import get_clock
 from convonet.config import get_settings
@@ -52,41 +54,57 @@ _PENDING_EVENTS = "convonet.reservation_events"
 _STATUS_FROM = {"seated": ("confirmed",), "completed": ("confirmed", "seated")}
 
 
-# Statements of the hot paths, built once; each call only binds its parameters.
-_DAY_PLAN = (
-    select(
-        Restaurant.timezone,
-        Restaurant.opening_hours,
-        Restaurant.slot_minutes,
-        Restaurant.default_duration_minutes,
-        RestaurantClosure.id.label("closure_id"),
-        RestaurantClosure.reason.label("closure_reason"),
-    )
-    .outerjoin(
-        RestaurantClosure,
-        (RestaurantClosure.restaurant_id == Restaurant.id)
-        & (RestaurantClosure.date == bindparam("day")),
-    )
-    .where(Restaurant.id == bindparam("restaurant_id"))
-)
+# Statements of the hot paths, built once; each call only binds its parameters. Short aliases
+# keep the SQL short: pg8000 rescans every statement's text on every execution.
 _OVERLAPS = (ReservationTable.starts_at < bindparam("end")) & (
     ReservationTable.ends_at > bindparam("start")
 )
 _ACTIVE_TABLE = (DiningTable.restaurant_id == bindparam("restaurant_id")) & DiningTable.is_active
-_FLOOR = (
-    select(
-        DiningTable.id,
-        DiningTable.label,
-        DiningTable.capacity,
-        ReservationTable.starts_at,
-        ReservationTable.ends_at,
-    )
-    .outerjoin(ReservationTable, (ReservationTable.table_id == DiningTable.id) & _OVERLAPS)
-    .where(_ACTIVE_TABLE)
-)
 _FREE_TABLES = select(DiningTable).where(
     _ACTIVE_TABLE, ~exists().where(ReservationTable.table_id == DiningTable.id, _OVERLAPS)
 )
+_PLAN = select(
+    Restaurant.timezone,
+    Restaurant.opening_hours,
+    Restaurant.slot_minutes,
+    Restaurant.default_duration_minutes,
+).where(Restaurant.id == bindparam("restaurant_id"))
+_r, _c, _t, _h = (
+    aliased(Restaurant, name="r"),
+    aliased(RestaurantClosure, name="c"),
+    aliased(DiningTable, name="t"),
+    aliased(ReservationTable, name="h"),
+)
+# Whether the restaurant's settings are still those a `_Plan` was made from.
+_PLAN_CURRENT = (
+    (_r.timezone == bindparam("timezone"))
+    & (_r.opening_hours == bindparam("opening_hours"))
+    & (_r.slot_minutes == bindparam("slot_minutes"))
+    & (_r.default_duration_minutes == bindparam("default_duration_minutes"))
+)
+_DAY = (
+    select(
+        _PLAN_CURRENT.label("current"),
+        _c.id.label("closure_id"),
+        _c.reason,
+        _t.id,
+        _t.label,
+        _t.capacity,
+        _h.starts_at,
+        _h.ends_at,
+    )
+    .outerjoin(_c, (_c.restaurant_id == _r.id) & (_c.date == bindparam("day")))
+    .outerjoin(_t, (_t.restaurant_id == _r.id) & _t.is_active)
+    .outerjoin(
+        _h,
+        (_h.table_id == _t.id)
+        & (_h.starts_at < bindparam("end"))
+        & (_h.ends_at > bindparam("start")),
+    )
+    .where(_r.id == bindparam("restaurant_id"))
+)
+# Per database engine and restaurant: the settings availability needs (see `_plan`).
+_plans: WeakKeyDictionary[Engine | Connection, dict[str, _Plan]] = WeakKeyDictionary()
 
 
 class StartInPast(Invalid):
@@ -288,43 +306,32 @@ def availability(
 ) -> AvailabilityView:
     """Grid starts on `day` whose whole stay fits the opening hours, split open and full.
 
-    The busiest read of the restaurant, so it costs two queries whatever the day holds (the
-    restaurant with the day's closure, then the tables with their holds) and loads plain rows,
-    not ORM objects.
+    The busiest read of the restaurant, so it is one query of plain rows (the day's closure,
+    the tables, their holds): the restaurant's settings come from the process's copy, which
+    that query checks is still current.
     """
-    plan = session.execute(_DAY_PLAN, {"restaurant_id": restaurant_id, "day": day}).one_or_none()
-    if plan is None:
-        raise NotFound(f"There is no restaurant {restaurant_id!r}.", "restaurant_not_found")
-    duration = duration_minutes or plan.default_duration_minutes
-    closed = plan.closure_id is not None
+    plan = _plan(session, restaurant_id)
+    floor = _day_floor(session, plan, restaurant_id, day, duration_minutes)
+    if not floor.current:
+        plan = _plan(session, restaurant_id, refresh=True)
+        floor = _day_floor(session, plan, restaurant_id, day, duration_minutes)
     view = AvailabilityView(
         date=day,
         party_size=party_size,
-        duration_minutes=duration,
+        duration_minutes=floor.duration,
         timezone=plan.timezone,
-        closed=closed,
-        closure_reason=plan.closure_reason,
+        closed=floor.closed,
+        closure_reason=floor.closure_reason,
         slots=[],
         full_slots=[],
     )
-    if closed:
+    if floor.closed:
         return view
-    now = get_clock().now()
-    starts = [
-        s
-        for s in rules.slot_starts(
-            plan.opening_hours, day, plan.timezone, plan.slot_minutes, duration
-        )
-        if s > now
-    ]
-    if not starts:
-        return view
-    stay = timedelta(minutes=duration)
-    tables, holds = _floor(session, restaurant_id, starts[0], starts[-1] + stay)
-    for start in starts:
+    stay = timedelta(minutes=floor.duration)
+    for start in floor.starts:
         end = start + stay
-        busy = {table_id for table_id, s, e in holds if s < end and e > start}
-        free = [t for t in tables if t.id not in busy]
+        busy = {table_id for table_id, s, e in floor.holds if s < end and e > start}
+        free = [t for t in floor.tables if t.id not in busy]
         if rules.choose_tables(free, party_size) is None:
             view.full_slots.append(start)
         else:
@@ -752,20 +759,86 @@ def _set_preorder(
     reservation.guest_priority = rules.guest_priority(totals.total_cents)
 
 
-def _floor(
-    session: Session, restaurant_id: str, start: datetime, end: datetime
-) -> tuple[list[rules.TableInfo], list[tuple[str, datetime, datetime]]]:
-    """The active tables, and (table id, start, end) of their holds overlapping [start, end)."""
+@dataclass(frozen=True)
+class _Plan:
+    """The restaurant settings availability needs.
+
+    Staff change them rarely (`set_hours`) while every availability answer needs them, so
+    each process keeps a copy; the one availability query also compares the copy with the
+    row, and an answer made from a copy that is no longer current is made again from a fresh
+    one, never returned.
+    """
+
+    timezone: str
+    opening_hours: rules.OpeningHours
+    slot_minutes: int
+    default_duration_minutes: int
+
+
+@dataclass(frozen=True)
+class _DayFloor:
+    """One local day of a restaurant: its closure, its active tables and their holds."""
+
+    current: bool
+    duration: int
+    starts: list[datetime]
+    closed: bool
+    closure_reason: str | None
+    tables: list[rules.TableInfo]
+    holds: list[tuple[str, datetime, datetime]]
+
+
+def _plan(session: Session, restaurant_id: str, *, refresh: bool = False) -> _Plan:
+    plans = _plans.setdefault(session.get_bind(), {})
+    plan = None if refresh else plans.get(restaurant_id)
+    if plan is None:
+        row = session.execute(_PLAN, {"restaurant_id": restaurant_id}).one_or_none()
+        if row is None:
+            raise NotFound(f"There is no restaurant {restaurant_id!r}.", "restaurant_not_found")
+        plan = plans[restaurant_id] = _Plan(*row)
+    return plan
+
+
+def _day_floor(
+    session: Session, plan: _Plan, restaurant_id: str, day: date, duration_minutes: int | None
+) -> _DayFloor:
+    """The grid starts of `day` still ahead, and in one query what decides which are free."""
+    duration = duration_minutes or plan.default_duration_minutes
+    now = get_clock().now()
+    starts = [
+        s
+        for s in rules.slot_starts(
+            plan.opening_hours, day, plan.timezone, plan.slot_minutes, duration
+        )
+        if s > now
+    ]
+    window_end = starts[-1] + timedelta(minutes=duration) if starts else now
+    rows = session.execute(
+        _DAY,
+        {
+            **asdict(plan),
+            "restaurant_id": restaurant_id,
+            "day": day,
+            "start": starts[0] if starts else now,
+            "end": window_end,
+        },
+    ).all()
     tables: dict[str, rules.TableInfo] = {}
     holds = []
-    for row in session.execute(
-        _FLOOR, {"restaurant_id": restaurant_id, "start": start, "end": end}
-    ):
-        if row.id not in tables:
+    for row in rows:
+        if row.id is not None and row.id not in tables:
             tables[row.id] = rules.TableInfo(row.id, row.label, row.capacity)
         if row.starts_at is not None:
             holds.append((row.id, row.starts_at, row.ends_at))
-    return list(tables.values()), holds
+    return _DayFloor(
+        current=bool(rows) and rows[0].current,
+        duration=duration,
+        starts=starts,
+        closed=bool(rows) and rows[0].closure_id is not None,
+        closure_reason=rows[0].reason if rows else None,
+        tables=list(tables.values()),
+        holds=holds,
+    )
 
 
 def _seat(session: Session, reservation: Reservation) -> bool:
