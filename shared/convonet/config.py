@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     sentry_dsn: SecretStr | None = None
     sentry_traces_sample_rate: float = 0.0
     public_base_url: str | None = None
+    gc_serving_thresholds: tuple[int, int, int] = (700, 10, 100)
 
     # Relational database
     database_url: str | None = None

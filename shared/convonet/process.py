@@ -18,9 +18,18 @@ from contextlib import contextmanager
 
 def freeze_startup_heap() -> int:
     """Collect once, then move every surviving object out of the collector's view; call it
-    when startup is done (it is cheap again afterwards). Returns the frozen object count."""
+    when startup is done (it is cheap again afterwards). Returns the frozen object count.
+
+    A long-lived server then collects with GC_SERVING_THRESHOLDS: what its sessions keep
+    (connections, conversations) is walked by every full collection, a stall of tens of
+    milliseconds for every turn running at the time once hundreds of sessions are open, so
+    full collections are made rarer than CPython's default; short-lived garbage is still
+    collected young."""
+    from convonet.config import get_settings
+
     gc.collect()
     gc.freeze()
+    gc.set_threshold(*get_settings().gc_serving_thresholds)
     return gc.get_freeze_count()
 
 
