@@ -56,13 +56,6 @@ _STATUS_FROM = {"seated": ("confirmed",), "completed": ("confirmed", "seated")}
 
 # Statements of the hot paths, built once; each call only binds its parameters. Short aliases
 # keep the SQL short: pg8000 rescans every statement's text on every execution.
-_OVERLAPS = (ReservationTable.starts_at < bindparam("end")) & (
-    ReservationTable.ends_at > bindparam("start")
-)
-_ACTIVE_TABLE = (DiningTable.restaurant_id == bindparam("restaurant_id")) & DiningTable.is_active
-_FREE_TABLES = select(DiningTable).where(
-    _ACTIVE_TABLE, ~exists().where(ReservationTable.table_id == DiningTable.id, _OVERLAPS)
-)
 _PLAN = select(
     Restaurant.timezone,
     Restaurant.opening_hours,
@@ -74,6 +67,12 @@ _r, _c, _t, _h = (
     aliased(RestaurantClosure, name="c"),
     aliased(DiningTable, name="t"),
     aliased(ReservationTable, name="h"),
+)
+_OVERLAPS = (_h.starts_at < bindparam("end")) & (_h.ends_at > bindparam("start"))
+_ACTIVE_TABLE = (_t.restaurant_id == bindparam("restaurant_id")) & _t.is_active
+_FREE_TABLES = select(_t).where(_ACTIVE_TABLE, ~exists().where(_h.table_id == _t.id, _OVERLAPS))
+_CLOSURE = select(_c.id, _c.reason).where(
+    (_c.restaurant_id == bindparam("restaurant_id")) & (_c.date == bindparam("day"))
 )
 # Whether the restaurant's settings are still those a `_Plan` was made from.
 _PLAN_CURRENT = (
@@ -95,12 +94,7 @@ _DAY = (
     )
     .outerjoin(_c, (_c.restaurant_id == _r.id) & (_c.date == bindparam("day")))
     .outerjoin(_t, (_t.restaurant_id == _r.id) & _t.is_active)
-    .outerjoin(
-        _h,
-        (_h.table_id == _t.id)
-        & (_h.starts_at < bindparam("end"))
-        & (_h.ends_at > bindparam("start")),
-    )
+    .outerjoin(_h, (_h.table_id == _t.id) & _OVERLAPS)
     .where(_r.id == bindparam("restaurant_id"))
 )
 # Per database engine and restaurant: the settings availability needs (see `_plan`).
@@ -671,20 +665,14 @@ def _check_bookable(
             f"Bookings start on the {restaurant.slot_minutes}-minute grid (e.g. 19:00, 19:30).",
             "not_on_slot_grid",
         )
-    closure = _closure(session, restaurant.id, rules.local(starts_at, tz).date())
+    closure = session.execute(
+        _CLOSURE, {"restaurant_id": restaurant.id, "day": rules.local(starts_at, tz).date()}
+    ).one_or_none()
     if closure is not None:
         reason = f" ({closure.reason})" if closure.reason else ""
         raise Invalid(f"The restaurant is closed that day{reason}.", "closed_that_day")
     if not rules.fits_opening_hours(restaurant.opening_hours, tz, starts_at, ends_at):
         raise Invalid("The stay must start and end within opening hours.", "outside_opening_hours")
-
-
-def _closure(session: Session, restaurant_id: str, day: date) -> RestaurantClosure | None:
-    return session.scalar(
-        select(RestaurantClosure).where(
-            RestaurantClosure.restaurant_id == restaurant_id, RestaurantClosure.date == day
-        )
-    )
 
 
 def _recent_voice_booking(
