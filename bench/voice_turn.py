@@ -222,14 +222,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         token = prepare(Path(tmp))
         report: dict[str, object] = {}
-        # Sessions on the loop the gateway serves on (UVICORN_OPTIONS["loop"]).
+        # Sessions on the loop the gateway serves on (UVICORN_OPTIONS["loop"]); the WebSocket
+        # part's client runs on asyncio's, the gateway it talks to on uvloop in its thread.
         report["in_process"] = uvloop.run(in_process(args.turns, args.warmup))
         url, stop = _serve_gateway()
         try:
             report["websocket"] = asyncio.run(over_websocket(url, token, args.turns, args.warmup))
         finally:
             stop()
-        report["streaming_vs_batch"] = asyncio.run(streaming_vs_batch(args.runs))
+        report["streaming_vs_batch"] = uvloop.run(streaming_vs_batch(args.runs))
         inproc = report["in_process"]["in-process, 0 ms stubs, no tool"]  # type: ignore[index]
         ws = report["websocket"]["WebSocket, 0 ms stubs, no tool"]  # type: ignore[index]
         print(f"WebSocket / in-process p95 (0 ms, no tool): {ws['p95'] / inproc['p95']:.2f}x")
