@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from convonet.state import get_state_store
@@ -46,6 +47,9 @@ def test_healthz_and_openapi_on_every_prefix(client: FlaskClient) -> None:
         p for p in paths["/scenario/items/{item_id}"]["get"]["parameters"] if p["name"] == "limit"
     ]
     assert limit and limit[0]["in"] == "query"
+    schemas = doc["components"]["schemas"]
+    refs = re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(doc))
+    assert refs and all(name in schemas for name in refs)
 
 
 def test_valid_request_runs_handler(client: FlaskClient) -> None:

@@ -1,4 +1,10 @@
-"""OpenAPI 3.1 documents generated from an HttpApi's routes and pydantic models."""
+"""OpenAPI 3.1 documents generated from an HttpApi's routes and pydantic models.
+
+Every route's models go through one `models_json_schema` call: a model several routes share,
+and the models nested in others, are generated once (half the time of one call per model,
+the bulk of a function's first `openapi.json`). Query models are listed among the components
+too; their fields are also spelled out as the operation's query parameters.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 if TYPE_CHECKING:
     from convonet.http.api import HttpApi, Route
@@ -40,17 +47,51 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 
 
+REF_TEMPLATE = "#/components/schemas/{model}"
+
+# A model's schema as a route uses it: in a body or query (validation), or a response.
+ModelUse = tuple[type[BaseModel], JsonSchemaMode]
+
+
+class _Schemas:
+    """The JSON schemas of every model the routes use, generated together."""
+
+    def __init__(self, routes: list[Route]) -> None:
+        uses = list(dict.fromkeys(use for route in routes for use in _model_uses(route)))
+        refs, top = models_json_schema(uses, ref_template=REF_TEMPLATE) if uses else ({}, {})
+        self.refs = refs
+        self.definitions: dict[str, Any] = top.get("$defs", {})
+
+    def ref(self, model: type[BaseModel], mode: JsonSchemaMode) -> dict[str, Any]:
+        return self.refs[(model, mode)]
+
+    def definition(self, model: type[BaseModel], mode: JsonSchemaMode) -> dict[str, Any]:
+        name = self.ref(model, mode)["$ref"].removeprefix(REF_TEMPLATE.format(model=""))
+        definition: dict[str, Any] = self.definitions[name]
+        return definition
+
+
+def _model_uses(route: Route) -> list[ModelUse]:
+    uses: list[ModelUse] = []
+    if route.body is not None:
+        uses.append((route.body, "validation"))
+    if route.query is not None:
+        uses.append((route.query, "validation"))
+    if route.response is not None:
+        uses.append((route.response, "serialization"))
+    return uses
+
+
 def build_openapi(api: HttpApi) -> dict[str, Any]:
-    components: dict[str, Any] = {"Error": ERROR_SCHEMA}
     paths: dict[str, Any] = {}
     for prefix in api.prefixes:
         paths[f"{prefix}/healthz"] = {"get": _health_operation(api, prefix)}
         paths[f"{prefix}/openapi.json"] = {"get": _openapi_operation(prefix)}
+    schemas = _Schemas(api.routes if api.built else [])
     if api.built:
         for route in api.routes:
-            paths.setdefault(route.full_path, {})[route.method.lower()] = _operation(
-                route, components
-            )
+            paths.setdefault(route.full_path, {})[route.method.lower()] = _operation(route, schemas)
+    components = {"Error": ERROR_SCHEMA, **schemas.definitions}
     description = api.description if api.built else f"{api.description} (not built yet: 501)"
     return {
         "openapi": "3.1.0",
@@ -65,20 +106,12 @@ def build_openapi(api: HttpApi) -> dict[str, Any]:
     }
 
 
-def _schema_ref(model: type[BaseModel], components: dict[str, Any], mode: str) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)  # type: ignore[arg-type]
-    for name, definition in schema.pop("$defs", {}).items():
-        components.setdefault(name, definition)
-    components.setdefault(model.__name__, schema)
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
-
-
-def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
+def _operation(route: Route, schemas: _Schemas) -> dict[str, Any]:
     op: dict[str, Any] = {
         "operationId": f"{route.method.lower()}_{route.full_path.strip('/').replace('/', '_')}",
         "summary": route.summary,
-        "parameters": _parameters(route, components),
-        "responses": _responses(route, components),
+        "parameters": _parameters(route, schemas),
+        "responses": _responses(route, schemas),
     }
     if route.auth:
         op["security"] = [{"bearerAuth": []}]
@@ -90,7 +123,7 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
         )
         op["requestBody"] = {
             "required": True,
-            "content": {media: {"schema": _schema_ref(route.body, components, "validation")}},
+            "content": {media: {"schema": schemas.ref(route.body, "validation")}},
         }
     if route.idempotent:
         op["parameters"].append(
@@ -104,12 +137,12 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
     return op
 
 
-def _parameters(route: Route, components: dict[str, Any]) -> list[dict[str, Any]]:
+def _parameters(route: Route, schemas: _Schemas) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = []
     for name in _path_names(route.full_path):
         params.append({"name": name, "in": "path", "required": True, "schema": {"type": "string"}})
     if route.query is not None:
-        schema = route.query.model_json_schema(mode="validation")
+        schema = schemas.definition(route.query, "validation")
         required = set(schema.get("required", []))
         for name, prop in schema.get("properties", {}).items():
             params.append(
@@ -118,14 +151,10 @@ def _parameters(route: Route, components: dict[str, Any]) -> list[dict[str, Any]
     return params
 
 
-def _responses(route: Route, components: dict[str, Any]) -> dict[str, Any]:
+def _responses(route: Route, schemas: _Schemas) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": "Success"}
     if route.status != 204:
-        schema = (
-            _schema_ref(route.response, components, "serialization")
-            if route.response is not None
-            else {}
-        )
+        schema = schemas.ref(route.response, "serialization") if route.response is not None else {}
         ok["content"] = {"application/json": {"schema": schema}}
     responses: dict[str, Any] = {str(route.status): ok}
     error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
