@@ -75,6 +75,16 @@ class Probe:
         self.profiler = profiler
         self.turns: list[tuple[str, float, float]] = []  # turn id, overhead ms, stub ms
         self.lag_ms: list[float] = []
+        self.gc_ms: list[tuple[int, float]] = []  # generation, pause ms
+        self._gc_started = 0.0
+        gc.callbacks.append(self._time_collection)
+
+    def _time_collection(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            pause_ms = (time.perf_counter() - self._gc_started) * 1000
+            self.gc_ms.append((info["generation"], pause_ms))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith("/bench/"):
@@ -125,11 +135,11 @@ class Probe:
 
     def _figures(self, path: str) -> dict[str, Any]:
         if path == "/bench/stats":
-            return {"turns": self.turns, "lag_ms": self.lag_ms}
+            return {"turns": self.turns, "lag_ms": self.lag_ms, "gc_ms": self.gc_ms}
         if path == "/bench/census":
             return _census()
         if path == "/bench/reset":
-            self.turns, self.lag_ms = [], []
+            self.turns, self.lag_ms, self.gc_ms = [], [], []
             if self.profiler is not None:  # profile what follows, not the warm-up
                 self.profiler.disable()
                 self.profiler = _profiling()

@@ -14,7 +14,10 @@ turns, the first after a random 0-3 s, then about every 3 s (+-20 %), and closes
 - RSS per session: (server RSS once every session has had its first turn - RSS before any
   opened) / N, from /proc/<pid>/status VmRSS;
 - event-loop lag in the server: how late a 5 ms sleep wakes, p50/p99/max during the load
-  (and p99 idle, before it).
+  (and p99 idle, before it);
+- the server's garbage collections during the load: full ones (each stalls every running turn
+  while it walks every session's objects; GC_SERVING_THRESHOLDS makes them rare) and young
+  ones, with the longest pause of each.
 
 The clients offer permessage-deflate, as browsers do, and the server declines it as the
 gateway does everywhere (convonet.voice.gateway.UVICORN_OPTIONS, the Dockerfile's flag).
@@ -196,6 +199,13 @@ def report(
         f"  event-loop lag (5 ms sleep) p50 {lag50:6.2f}  p99 {lag99:6.2f}  max {lag_max:6.1f} ms"
         f"   (idle p99 {idle99:.2f} ms)"
     )
+    full = [ms for generation, ms in stats["gc_ms"] if generation == 2]
+    young = [ms for generation, ms in stats["gc_ms"] if generation < 2]
+    print(
+        f"  garbage collector: {len(full)} full collections (longest"
+        f" {max(full, default=0):.1f} ms), {len(young)} young (longest"
+        f" {max(young, default=0):.1f} ms)"
+    )
     turns = sessions * TURNS_PER_SESSION
     print(
         f"  CPU: server {usage.server_cpu_s / usage.wall_s:.2f} cores, "
@@ -210,6 +220,7 @@ def report(
         rss_per_session_kb=per_session,
         server_cpu_ms_per_turn=1000 * usage.server_cpu_s / turns,
         lag_ms={"p50": lag50, "p99": lag99, "max": lag_max, "idle_p99": idle99},
+        gc={"full": len(full), "full_max_ms": max(full, default=0.0), "young": len(young)},
     )
     return figures
 
