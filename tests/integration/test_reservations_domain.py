@@ -100,7 +100,7 @@ def test_first_and_last_slots_and_closure_days(hanok: Hanok) -> None:
 
 
 def test_party_and_duration_limits() -> None:
-    bad_requests = [
+    bad_requests: list[dict[str, Any]] = [
         {"party_size": 0},
         {"party_size": 21},
         {"duration_minutes": 29},
@@ -145,6 +145,22 @@ def test_availability_follows_new_hours_at_once(hanok: Hanok) -> None:
     ]
     with session_scope() as session:
         assert core.availability(session, SAT, 4, duration_minutes=60).duration_minutes == 60
+
+
+def test_booking_follows_new_hours_at_once(hanok: Hanok) -> None:
+    """Booking checks the time against the process's settings before the lock; a change of
+    hours made since is caught under the lock and the booking is judged by the new ones."""
+    assert book(starts_at=f"{SATURDAY}T12:30:00").reservation.status == "confirmed"
+    hours = {"sat": [["17:00", "22:00"]]}
+    with session_scope() as session:
+        admin.set_hours(
+            session,
+            admin.HoursInput(opening_hours=hours, slot_minutes=60, default_duration_minutes=60),
+        )
+    fails(Invalid, "outside_opening_hours", starts_at=f"{SATURDAY}T12:00:00")
+    fails(Invalid, "not_on_slot_grid", starts_at=f"{SATURDAY}T17:30:00")
+    made = book(starts_at=f"{SATURDAY}T21:00:00").reservation
+    assert made.status == "confirmed" and made.duration_minutes == 60
 
 
 def test_smallest_single_table_then_best_pair(hanok: Hanok) -> None:

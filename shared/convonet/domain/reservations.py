@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 from weakref import WeakKeyDictionary
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
-from sqlalchemy import Connection, Engine, bindparam, case, event, exists, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy import Connection, Engine, Row, bindparam, case, event, exists, select
+from sqlalchemy.orm import Session, aliased, load_only, selectinload
 
 from convonet.clock import get_clock
 from convonet.config import get_settings
@@ -62,15 +62,21 @@ _PLAN = select(
     Restaurant.slot_minutes,
     Restaurant.default_duration_minutes,
 ).where(Restaurant.id == bindparam("restaurant_id"))
-_r, _c, _t, _h = (
+_r, _c, _t, _h, _v = (
     aliased(Restaurant, name="r"),
     aliased(RestaurantClosure, name="c"),
     aliased(DiningTable, name="t"),
     aliased(ReservationTable, name="h"),
+    aliased(Reservation, name="v"),
 )
 _OVERLAPS = (_h.starts_at < bindparam("end")) & (_h.ends_at > bindparam("start"))
 _ACTIVE_TABLE = (_t.restaurant_id == bindparam("restaurant_id")) & _t.is_active
-_FREE_TABLES = select(_t).where(_ACTIVE_TABLE, ~exists().where(_h.table_id == _t.id, _OVERLAPS))
+# Only what seating and the booking's view read: no timestamps to parse per table.
+_FREE_TABLES = (
+    select(_t)
+    .options(load_only(_t.label, _t.capacity))
+    .where(_ACTIVE_TABLE, ~exists().where(_h.table_id == _t.id, _OVERLAPS))
+)
 _CLOSURE = select(_c.id, _c.reason).where(
     (_c.restaurant_id == bindparam("restaurant_id")) & (_c.date == bindparam("day"))
 )
@@ -96,6 +102,20 @@ _DAY = (
     .outerjoin(_t, (_t.restaurant_id == _r.id) & _t.is_active)
     .outerjoin(_h, (_h.table_id == _t.id) & _OVERLAPS)
     .where(_r.id == bindparam("restaurant_id"))
+)
+# A booking's one statement before seating: lock the restaurant and, in the same round trip,
+# say whether the process's settings are current, whether the day is closed and whether the
+# drawn confirmation code is taken. `OF r`: the closure is on the nullable side of the join.
+_BOOKING_GATE = (
+    select(
+        _PLAN_CURRENT.label("current"),
+        _c.id.label("closure_id"),
+        _c.reason,
+        exists().where(_v.confirmation_code == bindparam("code")).label("code_taken"),
+    )
+    .outerjoin(_c, (_c.restaurant_id == _r.id) & (_c.date == bindparam("day")))
+    .where(_r.id == bindparam("restaurant_id"))
+    .with_for_update(of=_r)
 )
 # Per database engine and restaurant: the settings availability needs (see `_plan`).
 _plans: WeakKeyDictionary[Engine | Connection, dict[str, _Plan]] = WeakKeyDictionary()
@@ -448,31 +468,44 @@ def create_reservation(
     user_id: str | None = None,
     restaurant_id: str = HANOK_ID,
 ) -> BookingOutcome:
-    """Book a table (or the waitlist); a voice booking repeated within the window is the first."""
-    restaurant = lock_restaurant(session, restaurant_id)
-    starts_at = rules.to_utc(request.starts_at, restaurant.timezone)
-    duration = request.duration_minutes or restaurant.default_duration_minutes
-    ends_at = starts_at + timedelta(minutes=duration)
-    _check_bookable(session, restaurant, starts_at, ends_at)
-    if request.source_channel == "voice":
-        first = _recent_voice_booking(session, restaurant.id, request, starts_at)
-        if first is not None:
-            return BookingOutcome(reservation=full_view(session, first), deduplicated=True)
+    """Book a table (or the waitlist); a voice booking repeated within the window is the first.
+
+    Bookings of one restaurant wait for each other on its lock, so the lock is held only for
+    what needs it. Before it: the time checked against the process's copy of the settings, a
+    confirmation code drawn, the pre-order priced. Under it: one statement that locks and
+    checks the copy is current, the day open and the code free, then the free tables and the
+    inserts (a stale copy is refreshed and the checks made again, under the lock).
+    """
+    plan = _plan(session, restaurant_id)
+    stay = _Stay.of(plan, request)
     reservation = Reservation(
-        restaurant_id=restaurant.id,
-        confirmation_code=_unused_code(session),
+        restaurant_id=restaurant_id,
+        confirmation_code=rules.new_confirmation_code(),
         guest_name=request.guest_name,
         guest_phone_e164=request.guest_phone,
         party_size=request.party_size,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        duration_minutes=duration,
         special_requests=request.special_requests,
         source_channel=request.source_channel,
         preferred_locale=request.preferred_locale,
         user_id=user_id,
     )
     _set_preorder(session, reservation, request.preorder)
+    gate = _booking_gate(session, plan, restaurant_id, stay, reservation.confirmation_code)
+    if not gate.current:
+        plan = _plan(session, restaurant_id, refresh=True)
+        stay = _Stay.of(plan, request)
+        gate = _booking_gate(session, plan, restaurant_id, stay, reservation.confirmation_code)
+    if gate.closure_id is not None:
+        reason = f" ({gate.reason})" if gate.reason else ""
+        raise Invalid(f"The restaurant is closed that day{reason}.", "closed_that_day")
+    if request.source_channel == "voice":
+        first = _recent_voice_booking(session, restaurant_id, request, stay.starts_at)
+        if first is not None:
+            return BookingOutcome(reservation=_full_view(first, plan.timezone), deduplicated=True)
+    if gate.code_taken:
+        reservation.confirmation_code = _unused_code(session)
+    reservation.starts_at, reservation.ends_at = stay.starts_at, stay.ends_at
+    reservation.duration_minutes = stay.duration
     if not _seat(session, reservation):
         if not request.waitlist_if_full:
             raise Conflict(
@@ -484,7 +517,7 @@ def create_reservation(
     session.add(reservation)
     session.flush()
     _queue_event(session, reservation, "created")
-    return BookingOutcome(reservation=full_view(session, reservation))
+    return BookingOutcome(reservation=_full_view(reservation, plan.timezone))
 
 
 def amend_reservation(
@@ -575,24 +608,26 @@ def menu_item_view(item: MenuItem) -> MenuItemView:
 
 
 def full_view(session: Session, reservation: Reservation) -> ReservationView:
-    base = _view_fields(session, reservation)
+    return _full_view(reservation, _timezone(session, reservation))
+
+
+def _full_view(reservation: Reservation, timezone: str) -> ReservationView:
+    base = _view_fields(reservation, timezone)
     base.update(guest_name=reservation.guest_name, guest_phone=reservation.guest_phone_e164)
     return ReservationView(
         **base,
         id=reservation.id,
         special_requests=reservation.special_requests,
         source_channel=reservation.source_channel,
-        created_at=_in_zone(session, reservation, reservation.created_at),
+        created_at=rules.local(reservation.created_at, timezone),
         cancelled_at=(
-            _in_zone(session, reservation, reservation.cancelled_at)
-            if reservation.cancelled_at
-            else None
+            rules.local(reservation.cancelled_at, timezone) if reservation.cancelled_at else None
         ),
     )
 
 
 def guest_view(session: Session, reservation: Reservation) -> GuestReservationView:
-    base = _view_fields(session, reservation)
+    base = _view_fields(reservation, _timezone(session, reservation))
     base.update(
         guest_name=rules.mask_name(reservation.guest_name),
         guest_phone=rules.mask_phone(reservation.guest_phone_e164),
@@ -600,13 +635,13 @@ def guest_view(session: Session, reservation: Reservation) -> GuestReservationVi
     return GuestReservationView(**base)
 
 
-def _view_fields(session: Session, reservation: Reservation) -> dict[str, Any]:
+def _view_fields(reservation: Reservation, timezone: str) -> dict[str, Any]:
     return {
         "confirmation_code": reservation.confirmation_code,
         "status": reservation.status,
         "seating_status": reservation.seating_status,
-        "starts_at": _in_zone(session, reservation, reservation.starts_at),
-        "ends_at": _in_zone(session, reservation, reservation.ends_at),
+        "starts_at": rules.local(reservation.starts_at, timezone),
+        "ends_at": rules.local(reservation.ends_at, timezone),
         "duration_minutes": reservation.duration_minutes,
         "party_size": reservation.party_size,
         "tables": sorted(
@@ -630,8 +665,8 @@ def _view_fields(session: Session, reservation: Reservation) -> dict[str, Any]:
     }
 
 
-def _in_zone(session: Session, reservation: Reservation, moment: datetime) -> datetime:
-    return rules.local(moment, get_restaurant(session, reservation.restaurant_id).timezone)
+def _timezone(session: Session, reservation: Reservation) -> str:
+    return get_restaurant(session, reservation.restaurant_id).timezone
 
 
 # Internals --------------------------------------------------------------------------------
@@ -657,22 +692,41 @@ def _locked_reservation(session: Session, reservation_id: str) -> Reservation:
 def _check_bookable(
     session: Session, restaurant: Restaurant, starts_at: datetime, ends_at: datetime
 ) -> None:
-    if starts_at <= get_clock().now():
-        raise StartInPast("That time has already passed.", "starts_in_past")
-    tz = restaurant.timezone
-    if not rules.on_grid(starts_at, tz, restaurant.slot_minutes):
-        raise Invalid(
-            f"Bookings start on the {restaurant.slot_minutes}-minute grid (e.g. 19:00, 19:30).",
-            "not_on_slot_grid",
-        )
+    plan = _Plan.of(restaurant)
+    _check_times(plan, starts_at, ends_at)
     closure = session.execute(
-        _CLOSURE, {"restaurant_id": restaurant.id, "day": rules.local(starts_at, tz).date()}
+        _CLOSURE,
+        {"restaurant_id": restaurant.id, "day": rules.local(starts_at, plan.timezone).date()},
     ).one_or_none()
     if closure is not None:
         reason = f" ({closure.reason})" if closure.reason else ""
         raise Invalid(f"The restaurant is closed that day{reason}.", "closed_that_day")
-    if not rules.fits_opening_hours(restaurant.opening_hours, tz, starts_at, ends_at):
+
+
+def _check_times(plan: _Plan, starts_at: datetime, ends_at: datetime) -> None:
+    """The checks of a stay that need no database: ahead, on the grid, within opening hours."""
+    if starts_at <= get_clock().now():
+        raise StartInPast("That time has already passed.", "starts_in_past")
+    if not rules.on_grid(starts_at, plan.timezone, plan.slot_minutes):
+        raise Invalid(
+            f"Bookings start on the {plan.slot_minutes}-minute grid (e.g. 19:00, 19:30).",
+            "not_on_slot_grid",
+        )
+    if not rules.fits_opening_hours(plan.opening_hours, plan.timezone, starts_at, ends_at):
         raise Invalid("The stay must start and end within opening hours.", "outside_opening_hours")
+
+
+def _booking_gate(
+    session: Session, plan: _Plan, restaurant_id: str, stay: _Stay, code: str
+) -> Row[bool, str, str | None, bool]:
+    """Lock the restaurant; the row says if `plan` is current, the day closed, `code` taken."""
+    gate = session.execute(
+        _BOOKING_GATE,
+        {**asdict(plan), "restaurant_id": restaurant_id, "day": stay.day, "code": code},
+    ).one_or_none()
+    if gate is None:
+        raise NotFound(f"There is no restaurant {restaurant_id!r}.", "restaurant_not_found")
+    return gate
 
 
 def _recent_voice_booking(
@@ -761,6 +815,33 @@ class _Plan:
     opening_hours: rules.OpeningHours
     slot_minutes: int
     default_duration_minutes: int
+
+    @classmethod
+    def of(cls, restaurant: Restaurant) -> _Plan:
+        return cls(
+            restaurant.timezone,
+            restaurant.opening_hours,
+            restaurant.slot_minutes,
+            restaurant.default_duration_minutes,
+        )
+
+
+@dataclass(frozen=True)
+class _Stay:
+    """A requested booking's stay in UTC and its local day, checked against the settings."""
+
+    starts_at: datetime
+    ends_at: datetime
+    duration: int
+    day: date
+
+    @classmethod
+    def of(cls, plan: _Plan, request: BookingRequest) -> _Stay:
+        starts_at = rules.to_utc(request.starts_at, plan.timezone)
+        duration = request.duration_minutes or plan.default_duration_minutes
+        ends_at = starts_at + timedelta(minutes=duration)
+        _check_times(plan, starts_at, ends_at)
+        return cls(starts_at, ends_at, duration, rules.local(starts_at, plan.timezone).date())
 
 
 @dataclass(frozen=True)
