@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from weakref import WeakKeyDictionary
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
@@ -38,9 +38,6 @@ from convonet.domain.errors import Conflict, Invalid, NotFound
 from convonet.domain.schema import Schema
 from convonet.phone import InvalidPhoneNumber, normalize_e164
 
-if TYPE_CHECKING:
-    from convonet.events import ReservationEvent
-
 log = logging.getLogger(__name__)
 _D = TypeVar("_D", date, datetime)
 
@@ -55,7 +52,8 @@ _STATUS_FROM = {"seated": ("confirmed",), "completed": ("confirmed", "seated")}
 
 
 # Statements of the hot paths, built once; each call only binds its parameters. Short aliases
-# keep the SQL short: pg8000 rescans every statement's text on every execution.
+# keep the SQL short: pg8000 rescans every statement's text on every execution. Those that
+# return plain rows run on the session's connection, skipping the ORM's execution layer.
 _PLAN = select(
     Restaurant.timezone,
     Restaurant.opening_hours,
@@ -720,10 +718,14 @@ def _booking_gate(
     session: Session, plan: _Plan, restaurant_id: str, stay: _Stay, code: str
 ) -> Row[bool, str, str | None, bool]:
     """Lock the restaurant; the row says if `plan` is current, the day closed, `code` taken."""
-    gate = session.execute(
-        _BOOKING_GATE,
-        {**asdict(plan), "restaurant_id": restaurant_id, "day": stay.day, "code": code},
-    ).one_or_none()
+    gate = (
+        session.connection()
+        .execute(
+            _BOOKING_GATE,
+            {**plan.params(), "restaurant_id": restaurant_id, "day": stay.day, "code": code},
+        )
+        .one_or_none()
+    )
     if gate is None:
         raise NotFound(f"There is no restaurant {restaurant_id!r}.", "restaurant_not_found")
     return gate
@@ -816,6 +818,15 @@ class _Plan:
     slot_minutes: int
     default_duration_minutes: int
 
+    def params(self) -> dict[str, Any]:
+        """The settings as `_PLAN_CURRENT`'s parameters (not `asdict`: no deep copy per call)."""
+        return {
+            "timezone": self.timezone,
+            "opening_hours": self.opening_hours,
+            "slot_minutes": self.slot_minutes,
+            "default_duration_minutes": self.default_duration_minutes,
+        }
+
     @classmethod
     def of(cls, restaurant: Restaurant) -> _Plan:
         return cls(
@@ -882,16 +893,20 @@ def _day_floor(
         if s > now
     ]
     window_end = starts[-1] + timedelta(minutes=duration) if starts else now
-    rows = session.execute(
-        _DAY,
-        {
-            **asdict(plan),
-            "restaurant_id": restaurant_id,
-            "day": day,
-            "start": starts[0] if starts else now,
-            "end": window_end,
-        },
-    ).all()
+    rows = (
+        session.connection()
+        .execute(
+            _DAY,
+            {
+                **plan.params(),
+                "restaurant_id": restaurant_id,
+                "day": day,
+                "start": starts[0] if starts else now,
+                "end": window_end,
+            },
+        )
+        .all()
+    )
     tables: dict[str, rules.TableInfo] = {}
     holds = []
     for row in rows:
@@ -1027,46 +1042,46 @@ def _same_name_key(name: str) -> str:
 def _queue_event(session: Session, reservation: Reservation, kind: str) -> None:
     """Publish after the commit, so a rolled-back change never tells the guest anything.
 
-    The event schemas load here, on the first write: reads never need them.
+    Only the values are taken now; the event is built after the commit, outside the
+    restaurant's lock (and its schemas load then, on the first write: reads never need them).
     """
-    from convonet.events import ReservationEvent
-
-    pending: list[ReservationEvent] | None = session.info.get(_PENDING_EVENTS)
+    pending: list[dict[str, Any]] | None = session.info.get(_PENDING_EVENTS)
     if pending is None:
         pending = session.info[_PENDING_EVENTS] = []
         event.listen(session, "after_commit", _publish_pending)
         event.listen(session, "after_rollback", _drop_pending)
     pending.append(
-        ReservationEvent(
-            kind=kind,  # type: ignore[arg-type]
-            reservation_id=reservation.id,
-            confirmation_code=reservation.confirmation_code,
-            guest_phone_e164=reservation.guest_phone_e164,
-            guest_name=reservation.guest_name,
-            starts_at=reservation.starts_at.astimezone(UTC),
-            party_size=reservation.party_size,
-            status=reservation.status,
-            locale=reservation.preferred_locale,
-        )
+        {
+            "kind": kind,
+            "reservation_id": reservation.id,
+            "confirmation_code": reservation.confirmation_code,
+            "guest_phone_e164": reservation.guest_phone_e164,
+            "guest_name": reservation.guest_name,
+            "starts_at": reservation.starts_at.astimezone(UTC),
+            "party_size": reservation.party_size,
+            "status": reservation.status,
+            "locale": reservation.preferred_locale,
+        }
     )
 
 
 def _publish_pending(session: Session) -> None:
     from convonet.events import ReservationEvent, get_event_bus
 
-    pending: list[ReservationEvent] = session.info.get(_PENDING_EVENTS) or []
+    pending: list[dict[str, Any]] = session.info.get(_PENDING_EVENTS) or []
     events, pending[:] = list(pending), []
-    for reservation_event in events:
+    for fields in events:
         try:
+            reservation_event = ReservationEvent(**fields)
             get_event_bus().publish(
                 ReservationEvent.TOPIC,
                 reservation_event,
                 ordering_key=reservation_event.reservation_id,
             )
         except Exception:
-            log.exception("could not publish %s", reservation_event.kind)
+            log.exception("could not publish %s", fields["kind"])
 
 
 def _drop_pending(session: Session) -> None:
-    pending: list[ReservationEvent] = session.info.get(_PENDING_EVENTS) or []
+    pending: list[dict[str, Any]] = session.info.get(_PENDING_EVENTS) or []
     pending.clear()
