@@ -24,9 +24,12 @@ with function_imports():
     from convonet.domain import restaurant_admin as admin
     from convonet.domain.schema import Schema
     from convonet.http import ApiError, ApiRequest, ApiResult, HttpApi
+    from convonet.observability import start_component
     from convonet.phone import InvalidPhoneNumber, normalize_e164
     from convonet.telephony.signature import is_signed_by_twilio
     from pydantic import ConfigDict, Field
+
+start_component("reservations")
 
 STAFF = ("staff",)
 
@@ -122,12 +125,14 @@ def availability(req: ApiRequest) -> booking.AvailabilityView:
     idempotent=True,
 )
 def create(req: ApiRequest) -> ApiResult:
-    """Book a table; 409 when full unless `waitlist_if_full`; a repeated voice booking is 200."""
+    """Book a table; 409 when full unless `waitlist_if_full`; a repeated voice booking is 200.
+
+    The answer is built after the commit, when the restaurant's lock is already released.
+    """
     principal = _optional_caller(req)
     with session_scope() as session:
-        outcome = booking.create_reservation(
-            session, req.body, user_id=principal.user_id if principal else None
-        )
+        booked = booking.book(session, req.body, user_id=principal.user_id if principal else None)
+    outcome = booked.outcome()
     if outcome.deduplicated:
         return ApiResult(outcome.reservation, 200, {"X-Hanok-Deduplicated": "1"})
     return ApiResult(outcome.reservation, 201)

@@ -115,6 +115,11 @@ _BOOKING_GATE = (
     .where(_r.id == bindparam("restaurant_id"))
     .with_for_update(of=_r)
 )
+# What a reservation's view reads beyond its row, loaded with it.
+_VIEW_LOADS = (
+    selectinload(Reservation.tables).selectinload(ReservationTable.table),
+    selectinload(Reservation.preorder_lines).selectinload(PreorderLine.menu_item),
+)
 # Per database engine and restaurant: the settings availability needs (see `_plan`).
 _plans: WeakKeyDictionary[Engine | Connection, dict[str, _Plan]] = WeakKeyDictionary()
 
@@ -421,10 +426,7 @@ def list_reservations(
         stmt = stmt.where(Reservation.starts_at >= day_start, Reservation.starts_at < day_end)
     if status is not None:
         stmt = stmt.where(Reservation.status == status)
-    stmt = stmt.options(
-        selectinload(Reservation.tables).selectinload(ReservationTable.table),
-        selectinload(Reservation.preorder_lines).selectinload(PreorderLine.menu_item),
-    )
+    stmt = stmt.options(*_VIEW_LOADS)
     rows = session.scalars(stmt.order_by(Reservation.starts_at).limit(limit))
     return [full_view(session, r) for r in rows]
 
@@ -459,6 +461,25 @@ def caller_profile(session: Session, phone: str) -> CallerProfile:
 # Writes -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Booked:
+    """A booking made (or, for a repeated voice booking, found) in a transaction.
+
+    Its view is built with `outcome()`, best after the commit: outside the restaurant's lock.
+    Every attribute the view reads is loaded, so it can be built after the session closes.
+    """
+
+    reservation: Reservation
+    timezone: str
+    deduplicated: bool = False
+
+    def outcome(self) -> BookingOutcome:
+        return BookingOutcome(
+            reservation=_full_view(self.reservation, self.timezone),
+            deduplicated=self.deduplicated,
+        )
+
+
 def create_reservation(
     session: Session,
     request: BookingRequest,
@@ -466,6 +487,17 @@ def create_reservation(
     user_id: str | None = None,
     restaurant_id: str = HANOK_ID,
 ) -> BookingOutcome:
+    """Book a table (or the waitlist) and answer its view in the same transaction."""
+    return book(session, request, user_id=user_id, restaurant_id=restaurant_id).outcome()
+
+
+def book(
+    session: Session,
+    request: BookingRequest,
+    *,
+    user_id: str | None = None,
+    restaurant_id: str = HANOK_ID,
+) -> Booked:
     """Book a table (or the waitlist); a voice booking repeated within the window is the first.
 
     Bookings of one restaurant wait for each other on its lock, so the lock is held only for
@@ -499,7 +531,7 @@ def create_reservation(
     if request.source_channel == "voice":
         first = _recent_voice_booking(session, restaurant_id, request, stay.starts_at)
         if first is not None:
-            return BookingOutcome(reservation=_full_view(first, plan.timezone), deduplicated=True)
+            return Booked(first, plan.timezone, deduplicated=True)
     if gate.code_taken:
         reservation.confirmation_code = _unused_code(session)
     reservation.starts_at, reservation.ends_at = stay.starts_at, stay.ends_at
@@ -515,7 +547,7 @@ def create_reservation(
     session.add(reservation)
     session.flush()
     _queue_event(session, reservation, "created")
-    return BookingOutcome(reservation=_full_view(reservation, plan.timezone))
+    return Booked(reservation, plan.timezone)
 
 
 def amend_reservation(
@@ -748,6 +780,7 @@ def _recent_voice_booking(
         )
         .order_by(Reservation.created_at)
         .limit(1)
+        .options(*_VIEW_LOADS)
     )
 
 
