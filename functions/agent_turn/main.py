@@ -25,8 +25,10 @@ from convonet.auth.users import profile
 from convonet.http import ApiRequest, HttpApi
 from convonet.http.api import to_response
 from convonet.http.idempotency import run_idempotent
+from convonet.observability import start_component
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+start_component("agent_turn")
 log = logging.getLogger(__name__)
 
 api = HttpApi(

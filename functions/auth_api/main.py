@@ -12,8 +12,11 @@ with function_imports():
     from convonet.auth import users
     from convonet.auth.guard import require_auth
     from convonet.http import ApiError, ApiRequest, ApiResult, HttpApi
+    from convonet.observability import start_component
     from convonet.phone import InvalidPhoneNumber, normalize_e164
     from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+start_component("auth_api")
 
 api = HttpApi(
     "auth_api",

@@ -23,8 +23,11 @@ with function_imports():
     from convonet.db.engine import session_scope
     from convonet.db.models import User
     from convonet.http import ApiError, ApiRequest, HttpApi
+    from convonet.observability import start_component
     from convonet.phone import InvalidPhoneNumber, normalize_e164
     from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+start_component("call_center_api")
 
 api = HttpApi(
     "call_center_api",

@@ -20,8 +20,11 @@ with function_imports():
     from convonet.crm import Priority, book_meeting, crm_backend
     from convonet.db.engine import session_scope
     from convonet.http import ApiRequest, HttpApi
+    from convonet.observability import start_component
     from convonet.phone import InvalidPhoneNumber, normalize_e164
     from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+start_component("crm_api")
 
 STAFF_ROLES = ("agent", "staff", "supervisor")
 # Contact fields a caller may set beyond the named ones (SuiteCRM Contacts attributes).

@@ -11,6 +11,9 @@ from convonet.db.engine import session_scope
 from convonet.domain import crm
 from convonet.events import CrmSyncEvent
 from convonet.events.handlers import idempotent_event
+from convonet.observability import start_component
+
+start_component("crm_sync")
 
 
 @functions_framework.cloud_event

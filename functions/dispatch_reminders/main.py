@@ -13,7 +13,10 @@ import logging
 import functions_framework
 from convonet.events import RemindersDueEvent
 from convonet.events.handlers import idempotent_event
+from convonet.observability import start_component
 from convonet.telephony.notices import dispatch_due
+
+start_component("dispatch_reminders")
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,12 @@ from typing import Any
 import functions_framework.aio
 from convonet.auth.tokens import TokenError
 from convonet.mcp.server import acting_as, build_server, serve_http, tool_context
+from convonet.observability import start_component
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
+
+start_component("mcp_server")
 
 PREFIX = "/mcp"
 server = build_server()

@@ -21,7 +21,10 @@ with function_imports():
     from convonet.clock import get_clock
     from convonet.http import ApiError, ApiRequest, HttpApi
     from convonet.monitor import stats
+    from convonet.observability import start_component
     from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+start_component("monitor_api")
 
 api = HttpApi(
     "monitor_api",

@@ -11,7 +11,10 @@ from __future__ import annotations
 import functions_framework
 from convonet.events import ReservationEvent, TransferEvent
 from convonet.events.handlers import idempotent_event
+from convonet.observability import start_component
 from convonet.telephony.notices import reservation_notice, transfer_notice
+
+start_component("notify")
 
 
 @functions_framework.cloud_event

@@ -10,6 +10,9 @@ import functions_framework
 from convonet.events import AgentInteractionEvent, TransferEvent
 from convonet.events.handlers import idempotent_event
 from convonet.monitor.records import store_interaction, store_transfer
+from convonet.observability import start_component
+
+start_component("record_interaction")
 
 
 @functions_framework.cloud_event

@@ -17,9 +17,12 @@ with function_imports():
     import flask
     import functions_framework
     from convonet.http import ApiRequest, HttpApi
+    from convonet.observability import start_component
     from convonet.telephony import conversation, twiml
     from convonet.telephony.webhook import answer_twilio
     from pydantic import BaseModel, ConfigDict, Field
+
+start_component("transfer_callback")
 
 api = HttpApi(
     "transfer_callback",

@@ -19,10 +19,13 @@ with function_imports():
     import flask
     import functions_framework
     from convonet.http import ApiRequest, HttpApi
+    from convonet.observability import start_component
     from convonet.telephony import conversation, sms, twiml
     from convonet.telephony.audio_store import WAV_TYPE, open_signed_clip
     from convonet.telephony.webhook import answer_twilio, replay_key
     from pydantic import BaseModel, ConfigDict, Field
+
+start_component("twilio_webhook")
 
 api = HttpApi(
     "twilio_webhook",

@@ -7,6 +7,7 @@ shutdown) the gateway drains: no new sessions, running turns finish, clients get
 
 from __future__ import annotations
 
+from convonet.observability import start_component
 from convonet.voice.browser import browser_endpoint
 from convonet.voice.gateway import get_gateway
 from convonet.voice.twilio_media import media_endpoint
@@ -14,6 +15,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
+
+start_component("voice_gateway")
 
 
 async def _health(request: Request) -> JSONResponse:

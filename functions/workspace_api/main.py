@@ -38,8 +38,11 @@ with function_imports():
         check_id,
     )
     from convonet.http import ApiError, ApiRequest, HttpApi
+    from convonet.observability import start_component
     from pydantic import BaseModel, ConfigDict, Field
     from sqlalchemy.orm import Session
+
+start_component("workspace_api")
 
 PREFIX = "/convonet_todo/api"
 CALLBACK_PATH = "/calendar/oauth/callback"

@@ -279,6 +279,15 @@ def _scrub_breadcrumb(crumb: Breadcrumb, hint: BreadcrumbHint | None = None) -> 
 _sentry_lock = threading.Lock()
 
 
+def start_component(component: str) -> None:
+    """What every entry point (each function's main.py, the gateway's app) calls once as it
+    loads: structured, secret-redacted logs, and Sentry when SENTRY_DSN is set. Without it a
+    deployed function logs through Python's last-resort handler: plain text, warnings only,
+    and no redaction."""
+    configure_logging()
+    init_sentry(component)
+
+
 def init_sentry(component: str, settings: Settings | None = None) -> bool:
     """Start Sentry for this function or service when a DSN is set; True when it is running.
 
