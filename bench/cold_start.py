@@ -1,13 +1,16 @@
 """Cold start of each built HTTP function, served the production way, against hello-world.
 
-Each run spawns `functions-framework --target NAME --source functions/NAME/main.py --port P`
-(what the Cloud Functions runtime runs) and times process start to the first successful
-`<prefix>/healthz` (ready), then the first real request (`<prefix>/openapi.json`, which builds
-the function's whole router and schemas; for reservations the menu, which reads the database).
-The cold start is their sum, the figure a caller waits for; its ratio to the same sum for
-tests/scenarios/hello/main.py under the same command is the one the light functions must keep
-under 3 (issue 9). Best of N per figure; a hello-world run precedes each function run, so a
-load spike on a shared machine skews both alike. Figures only.
+Each function is served from its unpacked bundle (scripts/build_bundles.py: its folder, the
+`convonet` package and their bytecode, first on PYTHONPATH), hello-world from a folder with its
+own bytecode likewise. Each run spawns `functions-framework --target NAME --source
+BUNDLE/main.py --port P` (what the Cloud Functions runtime runs) and times process start to
+the first successful `<prefix>/healthz` (ready), then the first real request
+(`<prefix>/openapi.json`, which builds the function's whole router and schemas; for
+reservations the menu, which reads the database). The cold start is their sum, the figure a
+caller waits for; its ratio to the same sum for tests/scenarios/hello/main.py under the same
+command is the one the light functions must keep under 3 (issue 9). Best of N per figure; a
+hello-world run precedes each function run, so a load spike on a shared machine skews both
+alike. Figures only.
 
     .venv/bin/python bench/cold_start.py [--runs 3] [--only reservations auth_api]
 """
@@ -21,10 +24,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import httpx
 from convonet.manifest import REPO_ROOT, FunctionSpec, http_functions
+
+sys.path.insert(0, str(REPO_ROOT / "scripts"))
+import build_bundles  # noqa: E402
 
 HELLO = REPO_ROOT / "tests" / "scenarios" / "hello" / "main.py"
 FRAMEWORK = Path(sys.executable).parent / "functions-framework"
@@ -90,14 +97,36 @@ def _environment(workdir: Path) -> dict[str, str]:
 Sample = tuple[float, float]
 
 
-def _hello(env: dict[str, str]) -> Sample:
-    return cold_start("hello", HELLO, "/", "/", env)
+def unpack(spec: FunctionSpec, shared: dict[str, bytes], into: Path) -> Path:
+    """The function's bundle, unpacked as the runtime unpacks it; returns its main.py."""
+    archive = into / f"{spec.name}.zip"
+    build_bundles.write_zip(build_bundles.bundle_entries(spec, shared), archive)
+    with zipfile.ZipFile(archive) as bundle:
+        bundle.extractall(into / spec.name)
+    return into / spec.name / "main.py"
 
 
-def _function(spec: FunctionSpec, env: dict[str, str]) -> Sample:
+def hello_folder(into: Path) -> Path:
+    """Hello-world's main.py with its bytecode beside it, as a bundle of it would ship."""
+    entries = {"main.py": HELLO.read_bytes()}
+    for name, data in {**entries, **build_bundles.bytecode(entries)}.items():
+        (into / "hello" / name).parent.mkdir(parents=True, exist_ok=True)
+        (into / "hello" / name).write_bytes(data)
+    return into / "hello" / "main.py"
+
+
+def _served(source: Path, env: dict[str, str]) -> dict[str, str]:
+    return {**env, "PYTHONPATH": str(source.parent)}
+
+
+def _hello(source: Path, env: dict[str, str]) -> Sample:
+    return cold_start("hello", source, "/", "/", _served(source, env))
+
+
+def _function(spec: FunctionSpec, source: Path, env: dict[str, str]) -> Sample:
     prefix = spec.primary_path
     first = FIRST_REQUEST.get(spec.name, f"{prefix}/openapi.json")
-    return cold_start(spec.entry_point, spec.source, f"{prefix}/healthz", first, env)
+    return cold_start(spec.entry_point, source, f"{prefix}/healthz", first, _served(source, env))
 
 
 def _best(samples: list[Sample]) -> Sample:
@@ -129,15 +158,19 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=[], help="function names (default: all)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        env = _environment(Path(tmp))
-        hello = [_hello(env) for _ in range(args.runs)]
+        workdir = Path(tmp)
+        env = _environment(workdir)
+        shared = build_bundles.shared_entries()
+        hello_source = hello_folder(workdir)
+        hello = [_hello(hello_source, env) for _ in range(args.runs)]
         measured: dict[str, tuple[FunctionSpec, Sample]] = {}
         for spec in _measured(args.only):
+            source = unpack(spec, shared, workdir)
             samples = []
             for _ in range(args.runs):
                 # Hello-world runs between the function's, so both see the same machine load.
-                hello.append(_hello(env))
-                samples.append(_function(spec, env))
+                hello.append(_hello(hello_source, env))
+                samples.append(_function(spec, source, env))
             measured[spec.name] = (spec, _best(samples))
     base_ready, base_first = _best(hello)
     base = base_ready + base_first

@@ -1,4 +1,5 @@
-"""Function bundles: deterministic, and each one imports its entry point on its own.
+"""Function bundles: deterministic, each one imports its entry point on its own, and each
+module ships its bytecode (a checked-hash .pyc of exactly its source).
 
 Every bundle is unpacked and imported in a fresh interpreter that sees only the bundle and
 the installed third-party packages (no repository checkout, no editable install), the way
@@ -7,6 +8,7 @@ the Cloud Functions runtime sees it.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -65,9 +67,21 @@ def test_bundle_entries_are_sorted_with_fixed_time_and_mode(built: tuple[Path, d
     assert {"main.py", "requirements.txt", "convonet/__init__.py", "convonet/manifest.py"} <= set(
         names
     )
-    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert {i.date_time for i in infos} == {build_bundles.ZIP_EPOCH}
     assert {i.external_attr >> 16 for i in infos} == {build_bundles.FILE_MODE}
+
+
+def test_every_module_ships_checked_hash_bytecode_of_its_source(built: tuple[Path, dict]) -> None:
+    out, manifest = built
+    with zipfile.ZipFile(out / manifest["workspace_api"]["file"]) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    sources = [name for name in entries if name.endswith(".py")]
+    assert "main.py" in sources and "convonet/domain/calendar.py" in sources
+    for name in sources:
+        pyc = entries[Path(importlib.util.cache_from_source(name)).as_posix()]
+        assert pyc[:4] == importlib.util.MAGIC_NUMBER
+        assert int.from_bytes(pyc[4:8], "little") == 0b11, f"{name}: not checked-hash"
+        assert pyc[8:16] == importlib.util.source_hash(entries[name]), f"{name}: stale"
 
 
 @pytest.mark.parametrize("spec", build_bundles.bundled_functions(), ids=lambda s: s.name)
