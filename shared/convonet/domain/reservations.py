@@ -3,8 +3,10 @@
 Plain functions over a SQLAlchemy session, shared by the `reservations` function and the
 restaurant tools. Every write first locks the restaurant row (`SELECT ... FOR UPDATE` on
 PostgreSQL; SQLite transactions already start with `BEGIN IMMEDIATE`), so allocations of one
-restaurant are serialised and two bookings can never take the same table. Times are stored
-UTC and answered in the restaurant's own time zone. Events are published after the commit.
+restaurant are serialised and two bookings can never take the same table; a booking does
+what needs no lock before taking it (checking the time, drawing a code, pricing the pre-order)
+and after the commit (building its answer and its event). Times are stored UTC and answered in
+the restaurant's own time zone.
 """
 
 from __future__ import annotations
