@@ -178,14 +178,17 @@ def test_configure_logging_installs_one_redacting_handler(
     try:
         configure_logging(settings, stream=io.StringIO())
         configure_logging(settings, stream=stream)
-        assert len(root.handlers) == len(before) + 1
+        # One of ours, whatever an entry point imported earlier in this process installed.
+        ours = [h for h in root.handlers if h not in before]
+        assert len(ours) == 1
+        assert [h for h in root.handlers if h is not ours[0]] == [
+            h for h in before if type(h) is not type(ours[0])
+        ]
         logging.getLogger("convonet.demo").debug(
             "token live-twilio-auth-token and %s", DEV_JWT_SECRET
         )
     finally:
-        for handler in root.handlers:
-            if handler not in before:
-                root.removeHandler(handler)
+        root.handlers[:] = before
         root.setLevel(level)
     output = stream.getvalue()
     assert "live-twilio-auth-token" not in output and DEV_JWT_SECRET not in output
