@@ -27,7 +27,8 @@ ABOUT = {
     "cold_imports": "Import of each function's main.py in a fresh process, vs functions_framework. "
     "Light functions import no LLM SDK, LangGraph or Cloud SQL connector (heavy modules column) "
     "and only their own domains' ORM models.",
-    "cold_start": "Cold start of each HTTP function served by `functions-framework`: process start "
+    "cold_start": "Cold start of each HTTP function served by `functions-framework` from its "
+    "unpacked bundle, with the bytecode the bundle ships: process start "
     "to the first healthz (ready) plus the first real request, as a ratio to the same sum for a "
     "hello-world function (light functions: under 3x); hello-world runs interleave with the "
     "function's, best of N each.",
