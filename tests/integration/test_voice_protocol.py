@@ -15,6 +15,8 @@ import pytest
 import websockets
 from convonet.clock import FakeClock
 from convonet.llm.scripted import ScriptedChatModel, say
+from convonet.monitor.records import INTERACTIONS
+from convonet.state import get_state_store
 
 from tests.fixtures.google_calendar import WorkspaceUser
 from tests.fixtures.voice import PIN, FixedSpeech, VoiceClient, VoiceServer, talk
@@ -63,6 +65,9 @@ def test_pin_login_greets_and_answers_a_typed_turn(
         "total_ms",
     }
     assert waterfall["first_audio_ms"] is not None
+    recorded = get_state_store().get(INTERACTIONS, result["timing"]["turn_id"])
+    assert recorded is not None, "the waterfall is in the monitor by the time of `ready`"
+    assert recorded["voice_timings"] == {k: v for k, v in waterfall.items() if v is not None}
 
 
 def _hello_turn(scripted_model: ScriptedChatModel, text: str = "Hi.") -> None:

@@ -712,8 +712,8 @@ class VoiceSession:
         except Exception as exc:  # noqa: BLE001 - an answer that was never stored has nothing to cut
             log.info("could not trim turn %s to what was heard: %s", turn.turn_id, exc)
         await self._send(p.AgentFinal(text=heard, turn_id=turn.turn_id))
-        await self._report_timing(turn)
-        await self._record_timing(turn)
+        waterfall = await self._report_timing(turn)
+        await self._record_timing(turn, waterfall)
         if self._turn is None:  # no newer turn has begun: the session is idle again
             await self._ready()
 
@@ -760,7 +760,7 @@ class VoiceSession:
             await asyncio.sleep(ahead)
 
     async def _finish_turn(self, turn: _Turn) -> None:
-        await self._report_timing(turn)
+        waterfall = await self._report_timing(turn)
         if not self.sink.heard_on_send:
             await self._until_played(turn)
         if not turn.silence_prompt:
@@ -768,7 +768,7 @@ class VoiceSession:
         if self._turn is turn:
             self._turn = None
         self._signal_playback()
-        await self._record_timing(turn)
+        await self._record_timing(turn, waterfall)
         if self._turn is None:  # no newer turn has begun meanwhile
             await self._ready()
 
@@ -792,7 +792,7 @@ class VoiceSession:
             await asyncio.wait_for(played_out(), timeout_s)
 
     async def _ready(self) -> None:
-        """Tell the client the session is idle, with a fresh resume token."""
+        """Tell the client the session is idle, with its current resume token."""
         if self.state is not None and not self.closed:
             token = await self._resume_token_now()
             await self._send(p.Status(stage="ready", resume_token=token))
@@ -818,16 +818,19 @@ class VoiceSession:
             return await self._save_session()
         return self._resume_token
 
-    async def _report_timing(self, turn: _Turn) -> None:
-        if turn.agent_driven:
-            await self._send(p.Timing(turn_id=turn.turn_id, waterfall=turn.waterfall.result()))
+    async def _report_timing(self, turn: _Turn) -> dict[str, float | None] | None:
+        """Send an agent turn's waterfall (its total taken now); returns it for the monitor."""
+        if not turn.agent_driven:
+            return None
+        waterfall = turn.waterfall.result()
+        await self._send(p.Timing(turn_id=turn.turn_id, waterfall=waterfall))
+        return waterfall
 
-    async def _record_timing(self, turn: _Turn) -> None:
-        """The waterfall into the monitor, before the session says it is ready: a next turn
-        started at `ready` would otherwise share the interpreter with this write's worker
-        thread, which measurably slowed its way to first audio."""
-        if turn.agent_driven:
-            waterfall = turn.waterfall.result()
+    async def _record_timing(self, turn: _Turn, waterfall: dict[str, float | None] | None) -> None:
+        """The waterfall the client was sent into the monitor, before the session says it is
+        ready: a next turn started at `ready` would otherwise share the interpreter with this
+        write's worker thread, which measurably slowed its way to first audio."""
+        if waterfall is not None:
             await asyncio.to_thread(_write_timing, turn.interaction_id, waterfall)
 
     def played(self, turn_id: str, sentence: int) -> None:
