@@ -4,7 +4,7 @@ A bundle holds the function's folder at the root (so `main.py` is where the buil
 the `convonet` package from `shared/`, the rendered root `requirements.txt`, and the bytecode
 of every module: checked-hash `.pyc` files, which stay valid whatever timestamps the unpacked
 files get and are refused if their source differs, so a cold start loads modules instead of
-compiling them (some 10-30 ms of a light function's). They are compiled by the interpreter
+compiling them (some 8-20 ms of a light function's). They are compiled by the interpreter
 that builds, for its own version: build with the runtime's (Python 3.11 for `python311`), or
 the runtime ignores them and compiles as before. Entries are sorted and carry a fixed
 timestamp and mode, and the bytecode is compiled with a fixed hash seed, so identical input

@@ -528,8 +528,7 @@ def book(
         stay = _Stay.of(plan, request)
         gate = _booking_gate(session, plan, restaurant_id, stay, reservation.confirmation_code)
     if gate.closure_id is not None:
-        reason = f" ({gate.reason})" if gate.reason else ""
-        raise Invalid(f"The restaurant is closed that day{reason}.", "closed_that_day")
+        raise _closed_that_day(gate.reason)
     if request.source_channel == "voice":
         first = _recent_voice_booking(session, restaurant_id, request, stay.starts_at)
         if first is not None:
@@ -731,8 +730,12 @@ def _check_bookable(
         {"restaurant_id": restaurant.id, "day": rules.local(starts_at, plan.timezone).date()},
     ).one_or_none()
     if closure is not None:
-        reason = f" ({closure.reason})" if closure.reason else ""
-        raise Invalid(f"The restaurant is closed that day{reason}.", "closed_that_day")
+        raise _closed_that_day(closure.reason)
+
+
+def _closed_that_day(reason: str | None) -> Invalid:
+    detail = f" ({reason})" if reason else ""
+    return Invalid(f"The restaurant is closed that day{detail}.", "closed_that_day")
 
 
 def _check_times(plan: _Plan, starts_at: datetime, ends_at: datetime) -> None:
