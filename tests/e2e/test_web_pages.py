@@ -141,6 +141,7 @@ def test_the_monitor_shows_a_new_turn_without_a_reload(page: Any, web_stack: Web
     page.goto("/agent-monitor")
     sign_in(page, SUPERVISOR)
     expect(page.locator("#live")).to_have_attribute("data-state", "live")
+    expect(page.locator("#interactions")).to_have_attribute("data-loaded", "true")
     before = page.locator("#interactions > li").count()
     prompt = f"add a todo to water the plants {datetime.now(UTC).strftime('%H%M%S')}"
     turn = httpx.post(

@@ -9,6 +9,7 @@ let token = null;
 let filters = {};
 let cursor = null;
 let shown = 0;
+let requests = 0;
 const seen = new Set();
 
 mountNav();
@@ -59,15 +60,23 @@ function query(extra = {}) {
   return `${API}/interactions?${params}`;
 }
 
+// A reset clears the list before it asks, so a live turn that arrives while the page is in
+// flight is kept (the seen set drops its copy in the page); an answer to a superseded request
+// is dropped. data-loaded tells readers (and tests) when the list holds the first page.
 async function loadInteractions(reset) {
+  const list = $("#interactions");
+  if (reset) {
+    list.replaceChildren();
+    list.dataset.loaded = "false";
+    seen.clear();
+    shown = 0;
+  }
+  const request = ++requests;
   try {
     const page = await api(query(reset || !cursor ? {} : { cursor }), { token });
-    if (reset) {
-      $("#interactions").replaceChildren();
-      seen.clear();
-      shown = 0;
-    }
+    if (request !== requests) return;
     for (const item of page.interactions) add(item, false);
+    list.dataset.loaded = "true";
     cursor = page.next_cursor;
     $("#more").hidden = !cursor;
     notify($("#board-notice"), "");
