@@ -2,8 +2,10 @@
 
 No light function imports an LLM SDK, LangGraph or the Cloud SQL connector (issue 9), nor what
 its cold start was cut by leaving out (bench/cold_start.py measures the time): Alembic, other
-domains' ORM models and httpx (whose import loads its command-line tools, rich and pygments;
-the adapters that call out import it when they do). Each HTTP one loads with the garbage
+domains' ORM models, httpx (whose import loads its command-line tools, rich and pygments;
+the adapters that call out import it when they do) and `cryptography` (PyJWT's asymmetric
+algorithms, which convonet.auth.hmac_jwt hides, and Fernet, loaded when a calendar grant is
+sealed or opened). Each HTTP one loads with the garbage
 collector paused and leaves what it loaded frozen, with the collector running again.
 """
 
@@ -18,7 +20,7 @@ import pytest
 from convonet.manifest import FUNCTIONS, FunctionSpec
 
 HEAVY = ("anthropic", "openai", "google.genai", "langgraph", "langchain_core")
-NEVER = (*HEAVY, "google.cloud.sql.connector", "alembic", "httpx")
+NEVER = (*HEAVY, "google.cloud.sql.connector", "alembic", "httpx", "cryptography")
 LIGHT = [f for f in FUNCTIONS if f.weight == "light" and f.source.exists()]
 LIGHT_HTTP = [f for f in LIGHT if f.kind == "http"]
 

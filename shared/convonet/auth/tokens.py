@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-import jwt
-
+from convonet.auth.hmac_jwt import jwt
 from convonet.clock import get_clock
 from convonet.config import get_settings
 

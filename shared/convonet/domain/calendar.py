@@ -19,10 +19,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-import jwt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from convonet.auth.hmac_jwt import jwt
 from convonet.calendar import (
     CalendarAuthError,
     CalendarBackend,

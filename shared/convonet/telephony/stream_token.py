@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import jwt
-
+from convonet.auth.hmac_jwt import jwt
 from convonet.auth.tokens import ALGORITHM, TokenError
 from convonet.clock import get_clock
 from convonet.config import get_settings

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import jwt
-
+from convonet.auth.hmac_jwt import jwt
 from convonet.auth.tokens import ALGORITHM, TokenError, decode_user_token
 from convonet.clock import get_clock
 from convonet.config import get_settings
