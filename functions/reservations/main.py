@@ -19,7 +19,7 @@ with function_imports():
     import flask
     import functions_framework
     from convonet.auth.guard import Principal, require_auth
-    from convonet.db.engine import session_scope
+    from convonet.db.engine import read_scope, session_scope
     from convonet.domain import reservations as booking
     from convonet.domain import restaurant_admin as admin
     from convonet.domain.schema import Schema
@@ -105,7 +105,7 @@ class ClosureList(Schema):
 @api.get("/menu", response=MenuResponse)
 def menu(_: ApiRequest) -> MenuResponse:
     """The menu; ids are the slugs used in pre-orders."""
-    with session_scope() as session:
+    with read_scope() as session:
         return MenuResponse(items=booking.list_menu(session))
 
 
@@ -113,7 +113,7 @@ def menu(_: ApiRequest) -> MenuResponse:
 def availability(req: ApiRequest) -> booking.AvailabilityView:
     """Open start times on the slot grid for a party on a date (restaurant time)."""
     q: AvailabilityQuery = req.query
-    with session_scope() as session:
+    with read_scope() as session:
         return booking.availability(session, q.date, q.party_size, q.duration_minutes)
 
 
@@ -142,7 +142,7 @@ def create(req: ApiRequest) -> ApiResult:
 def lookup(req: ApiRequest) -> ReservationList:
     """A guest's upcoming bookings; both the phone and the name must match."""
     q: LookupQuery = req.query
-    with session_scope() as session:
+    with read_scope() as session:
         found = booking.lookup(session, q.phone, q.name)
         return ReservationList(reservations=[booking.full_view(session, r) for r in found])
 
@@ -150,7 +150,7 @@ def lookup(req: ApiRequest) -> ReservationList:
 @api.get("/by-code/{code}", response=booking.GuestReservationView)
 def by_code(req: ApiRequest) -> booking.GuestReservationView:
     """A booking by its confirmation code (HNK-XXXX), as the guest sees it."""
-    with session_scope() as session:
+    with read_scope() as session:
         reservation = booking.reservation_by_code(session, _short(req.path_params["code"]))
         return booking.guest_view(session, reservation)
 
@@ -159,7 +159,7 @@ def by_code(req: ApiRequest) -> booking.GuestReservationView:
 def get_one(req: ApiRequest) -> booking.GuestReservationView:
     """A booking by id: the guest's view, or the whole booking for staff."""
     staff = _optional_caller(req, roles=STAFF) is not None
-    with session_scope() as session:
+    with read_scope() as session:
         reservation = booking.reservation_by_id(session, _short(req.path_params["reservation_id"]))
         if staff:
             return booking.full_view(session, reservation)
@@ -204,7 +204,7 @@ def list_all(req: ApiRequest) -> ReservationList:
     """Every booking (staff), optionally for one local date and one status."""
     require_auth(req, roles=STAFF)
     q: ListQuery = req.query
-    with session_scope() as session:
+    with read_scope() as session:
         return ReservationList(
             reservations=booking.list_reservations(session, day=q.date, status=q.status)
         )
@@ -252,7 +252,7 @@ def retire_menu_item(req: ApiRequest) -> None:
 def tables(req: ApiRequest) -> TableList:
     """The table inventory (staff)."""
     require_auth(req, roles=STAFF)
-    with session_scope() as session:
+    with read_scope() as session:
         return TableList(tables=admin.list_tables(session))
 
 
@@ -277,7 +277,7 @@ def retire_table(req: ApiRequest) -> None:
 @api.get("/hours", response=admin.HoursView)
 def hours(_: ApiRequest) -> admin.HoursView:
     """Weekly opening hours in the restaurant's time zone."""
-    with session_scope() as session:
+    with read_scope() as session:
         return admin.get_hours(session)
 
 
@@ -292,7 +292,7 @@ def put_hours(req: ApiRequest) -> admin.HoursView:
 @api.get("/closures", response=ClosureList)
 def closures(_: ApiRequest) -> ClosureList:
     """Upcoming days the restaurant is closed (holidays, private events)."""
-    with session_scope() as session:
+    with read_scope() as session:
         return ClosureList(closures=admin.list_closures(session))
 
 
@@ -333,7 +333,7 @@ def caller_variables(req: ApiRequest) -> booking.CallerProfile:
         phone = normalize_e164(form.From or form.Caller or "")
     except InvalidPhoneNumber:
         raise ApiError(422, "invalid_caller", "The request names no valid caller number.") from None
-    with session_scope() as session:
+    with read_scope() as session:
         return booking.caller_profile(session, phone)
 
 

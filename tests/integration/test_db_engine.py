@@ -1,4 +1,4 @@
-"""Engine factory: caching, units of work, SQLite hardening, PostgreSQL error classes."""
+"""Engine factory: caching, units of work, read scopes, SQLite hardening, PostgreSQL errors."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from convonet.config import Settings
-from convonet.db.engine import get_engine, reset_engine, session_scope
+from convonet.db.engine import get_engine, read_scope, reset_engine, session_scope
 from convonet.db.migrate import upgrade
 from convonet.db.models import Team, User
 from sqlalchemy import select, text, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 Configure = Callable[..., Settings]
@@ -31,6 +31,50 @@ def test_session_scope_commits_on_success_and_rolls_back_on_error(migrated_db: s
     with session_scope() as session:
         team = session.scalars(select(Team)).one()
     assert team.name == "kept"  # still readable after the scope: no expiry on commit
+
+
+def test_a_read_scope_sees_committed_data_and_the_database_refuses_its_writes(
+    migrated_db: str,
+) -> None:
+    with session_scope() as session:
+        session.add(Team(id="t", name="kept"))
+    with read_scope() as session:
+        assert session.get(Team, "t").name == "kept"  # type: ignore[union-attr]
+    assert get_engine(reads=True) is not get_engine()
+    with pytest.raises(DBAPIError), read_scope() as session:
+        session.add(Team(name="refused"))
+        session.flush()
+    with pytest.raises(DBAPIError), read_scope() as session:
+        session.execute(update(Team).values(name="changed"))
+    with read_scope() as session:
+        assert session.scalars(select(Team.name)).all() == ["kept"]
+
+
+@pytest.mark.postgres
+def test_postgres_reads_start_no_transaction(pg_url: str) -> None:
+    """Each read statement is its own transaction: no BEGIN or COMMIT round trips around it."""
+    upgrade(pg_url)
+    own_transaction = text("SELECT transaction_timestamp() = statement_timestamp()")
+    with read_scope(pg_url) as session:
+        assert [session.scalar(own_transaction) for _ in range(2)] == [True, True]
+    with session_scope(pg_url) as session:
+        assert [session.scalar(own_transaction) for _ in range(2)][1] is False
+
+
+def test_sqlite_reads_do_not_wait_for_a_writer(sqlite_url: str) -> None:
+    """A writer holds SQLite's write lock until it commits; a read neither waits nor sees it."""
+    upgrade(sqlite_url)
+    with session_scope(sqlite_url) as writer:
+        writer.add(Team(id="t", name="pending"))
+        writer.flush()
+        with read_scope(sqlite_url) as reader:
+            assert reader.scalars(select(Team)).all() == []
+    with read_scope(sqlite_url) as reader:
+        assert reader.scalars(select(Team.name)).all() == ["pending"]
+
+
+def test_an_in_memory_database_reads_on_its_one_connection() -> None:
+    assert get_engine("sqlite://", reads=True) is get_engine("sqlite://")
 
 
 def test_get_engine_defaults_to_the_configured_database(migrated_db: str) -> None:

@@ -3,6 +3,13 @@
 Functions are stateless and short-lived, so one engine per database URL is cached per process
 and shared by every request thread. The Cloud SQL Python Connector costs ~0.4 s to import, so
 it is imported only when `CLOUD_SQL_INSTANCE` is set.
+
+Reads (`read_scope`) get a second engine per database whose connections start no transaction
+and may not write: the database refuses a write on them (PostgreSQL's
+`default_transaction_read_only`, SQLite's `query_only`). On PostgreSQL a read then costs the
+pool's ping and its statements, where a transaction adds BEGIN and COMMIT round trips (pg8000
+sends each on its own); on SQLite it takes no write lock, so reads never queue behind writers.
+Each statement still sees one consistent snapshot, as in PostgreSQL's READ COMMITTED.
 """
 
 from __future__ import annotations
@@ -24,7 +31,10 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 # Cloud SQL closes idle connections; recycle before it does.
 POOL_RECYCLE_S = 1800
 
-_engines: dict[str, tuple[Engine, Callable[[], None]]] = {}
+# pg8000 sends these in its startup message, so setting them costs no round trip.
+READ_ONLY_STARTUP = {"default_transaction_read_only": "on"}
+
+_engines: dict[tuple[str, bool], tuple[Engine, Callable[[], None]]] = {}
 _lock = threading.Lock()
 
 
@@ -36,11 +46,12 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def get_engine(url: str | None = None) -> Engine:
+def get_engine(url: str | None = None, *, reads: bool = False) -> Engine:
     """The process-wide engine for `url`, or for the configured database when None.
 
     With no URL: `CLOUD_SQL_INSTANCE` (connector) wins, then `DATABASE_URL`, then the SQLite
-    file in `DATA_DIR`.
+    file in `DATA_DIR`. `reads`: the database's read-only autocommit engine (see the module
+    docstring); an in-memory SQLite database has one connection, so its reads share it.
     """
     settings = get_settings()
     if url is None and settings.cloud_sql_instance:
@@ -50,14 +61,15 @@ def get_engine(url: str | None = None) -> Engine:
         )
     else:
         key = normalize_url(url or settings.resolved_database_url)
+    reads = reads and not _in_memory(key)
     with _lock:
-        if key not in _engines:
+        if (key, reads) not in _engines:
             if key.startswith("cloudsql://"):
-                _engines[key] = _cloud_sql_engine(settings)
+                _engines[key, reads] = _cloud_sql_engine(settings, reads=reads)
             else:
-                engine = _url_engine(make_url(key), settings)
-                _engines[key] = (engine, engine.dispose)
-        return _engines[key][0]
+                engine = _url_engine(make_url(key), settings, reads=reads)
+                _engines[key, reads] = (engine, engine.dispose)
+        return _engines[key, reads][0]
 
 
 @contextmanager
@@ -74,6 +86,19 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.close()
+
+
+@contextmanager
+def read_scope(url: str | None = None) -> Iterator[Session]:
+    """A read: no transaction, and the database refuses any write made in it.
+
+    For handlers that only look: each statement runs on its own, on the read engine.
+    """
+    session = Session(get_engine(url, reads=True), expire_on_commit=False)
+    try:
+        yield session
     finally:
         session.close()
 
@@ -95,9 +120,17 @@ def _pool_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _url_engine(url: URL, settings: Settings) -> Engine:
+def _in_memory(key: str) -> bool:
+    return key.startswith("sqlite") and make_url(key).database in (None, "", ":memory:")
+
+
+def _url_engine(url: URL, settings: Settings, *, reads: bool) -> Engine:
     if url.get_backend_name() != "sqlite":
-        engine = create_engine(url, **_pool_options(settings))
+        read_options: dict[str, Any] = {
+            "isolation_level": "AUTOCOMMIT",
+            "connect_args": {"startup_params": READ_ONLY_STARTUP},
+        }
+        engine = create_engine(url, **_pool_options(settings), **(read_options if reads else {}))
         _classify_pg8000_errors(engine)
         return engine
     in_memory = url.database in (None, "", ":memory:")
@@ -105,16 +138,17 @@ def _url_engine(url: URL, settings: Settings) -> Engine:
         Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
     options = {} if in_memory else _pool_options(settings)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **options)
-    _configure_sqlite(engine, wal=not in_memory)
+    _configure_sqlite(engine, wal=not in_memory, reads=reads)
     return engine
 
 
-def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
+def _configure_sqlite(engine: Engine, *, wal: bool, reads: bool) -> None:
     """Make SQLite enforce foreign keys and serialise writers like a real database would.
 
     pysqlite by default starts transactions lazily (not before a SELECT), so a read-then-write
     could act on stale data. Instead every transaction starts with BEGIN IMMEDIATE: writers
-    queue on the busy timeout, WAL keeps readers of committed data unblocked.
+    queue on the busy timeout, WAL keeps readers of committed data unblocked. The read engine
+    starts no transaction and its connections are `query_only`.
     """
 
     @event.listens_for(engine, "connect")
@@ -126,7 +160,12 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         if wal:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
+        if reads:
+            cursor.execute("PRAGMA query_only = ON")
         cursor.close()
+
+    if reads:
+        return
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -156,12 +195,12 @@ def _classify_pg8000_errors(engine: Engine) -> None:
         return kind(context.statement, context.parameters, original)
 
 
-def _cloud_sql_engine(settings: Settings) -> tuple[Engine, Callable[[], None]]:
+def _cloud_sql_engine(settings: Settings, *, reads: bool) -> tuple[Engine, Callable[[], None]]:
     """An engine whose connections come from the Cloud SQL Python Connector.
 
     The connector is created (and the password secret resolved) on the first connection,
     not here: both reach Google APIs, which a cold start should not wait for until it needs
-    the database.
+    the database. The read engine has its own connector.
     """
     from google.cloud.sql.connector import Connector
 
@@ -180,9 +219,13 @@ def _cloud_sql_engine(settings: Settings) -> tuple[Engine, Callable[[], None]]:
             password=None if settings.db_iam_auth else settings.secret("db_password") or None,
             db=settings.db_name,
             enable_iam_auth=settings.db_iam_auth,
+            **({"startup_params": READ_ONLY_STARTUP} if reads else {}),
         )
 
-    engine = create_engine("postgresql+pg8000://", creator=connect, **_pool_options(settings))
+    options = {"isolation_level": "AUTOCOMMIT"} if reads else {}
+    engine = create_engine(
+        "postgresql+pg8000://", creator=connect, **_pool_options(settings), **options
+    )
     _classify_pg8000_errors(engine)
 
     def close() -> None:
