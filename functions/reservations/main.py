@@ -19,7 +19,7 @@ with function_imports():
     import flask
     import functions_framework
     from convonet.auth.guard import Principal, require_auth
-    from convonet.db.engine import read_scope, session_scope
+    from convonet.db.engine import read, session_scope
     from convonet.domain import reservations as booking
     from convonet.domain import restaurant_admin as admin
     from convonet.domain.schema import Schema
@@ -28,6 +28,7 @@ with function_imports():
     from convonet.phone import InvalidPhoneNumber, normalize_e164
     from convonet.telephony.signature import is_signed_by_twilio
     from pydantic import ConfigDict, Field
+    from sqlalchemy.orm import Session
 
 start_component("reservations")
 
@@ -105,16 +106,16 @@ class ClosureList(Schema):
 @api.get("/menu", response=MenuResponse)
 def menu(_: ApiRequest) -> MenuResponse:
     """The menu; ids are the slugs used in pre-orders."""
-    with read_scope() as session:
-        return MenuResponse(items=booking.list_menu(session))
+    return read(lambda session: MenuResponse(items=booking.list_menu(session)))
 
 
 @api.get("/availability", query=AvailabilityQuery, response=booking.AvailabilityView)
 def availability(req: ApiRequest) -> booking.AvailabilityView:
     """Open start times on the slot grid for a party on a date (restaurant time)."""
     q: AvailabilityQuery = req.query
-    with read_scope() as session:
-        return booking.availability(session, q.date, q.party_size, q.duration_minutes)
+    return read(
+        lambda session: booking.availability(session, q.date, q.party_size, q.duration_minutes)
+    )
 
 
 @api.post(
@@ -142,28 +143,30 @@ def create(req: ApiRequest) -> ApiResult:
 def lookup(req: ApiRequest) -> ReservationList:
     """A guest's upcoming bookings; both the phone and the name must match."""
     q: LookupQuery = req.query
-    with read_scope() as session:
-        found = booking.lookup(session, q.phone, q.name)
-        return ReservationList(reservations=[booking.full_view(session, r) for r in found])
+
+    def matching(session: Session) -> ReservationList:
+        matches = booking.lookup(session, q.phone, q.name)
+        return ReservationList(reservations=[booking.full_view(session, r) for r in matches])
+
+    return read(matching)
 
 
 @api.get("/by-code/{code}", response=booking.GuestReservationView)
 def by_code(req: ApiRequest) -> booking.GuestReservationView:
     """A booking by its confirmation code (HNK-XXXX), as the guest sees it."""
-    with read_scope() as session:
-        reservation = booking.reservation_by_code(session, _short(req.path_params["code"]))
-        return booking.guest_view(session, reservation)
+    code = _short(req.path_params["code"])
+    return read(
+        lambda session: booking.guest_view(session, booking.reservation_by_code(session, code))
+    )
 
 
 @api.get("/{reservation_id}", response=booking.GuestReservationView)
 def get_one(req: ApiRequest) -> booking.GuestReservationView:
     """A booking by id: the guest's view, or the whole booking for staff."""
     staff = _optional_caller(req, roles=STAFF) is not None
-    with read_scope() as session:
-        reservation = booking.reservation_by_id(session, _short(req.path_params["reservation_id"]))
-        if staff:
-            return booking.full_view(session, reservation)
-        return booking.guest_view(session, reservation)
+    reservation_id = _short(req.path_params["reservation_id"])
+    view = booking.full_view if staff else booking.guest_view
+    return read(lambda session: view(session, booking.reservation_by_id(session, reservation_id)))
 
 
 @api.patch(
@@ -204,10 +207,11 @@ def list_all(req: ApiRequest) -> ReservationList:
     """Every booking (staff), optionally for one local date and one status."""
     require_auth(req, roles=STAFF)
     q: ListQuery = req.query
-    with read_scope() as session:
-        return ReservationList(
+    return read(
+        lambda session: ReservationList(
             reservations=booking.list_reservations(session, day=q.date, status=q.status)
         )
+    )
 
 
 @api.post(
@@ -252,8 +256,7 @@ def retire_menu_item(req: ApiRequest) -> None:
 def tables(req: ApiRequest) -> TableList:
     """The table inventory (staff)."""
     require_auth(req, roles=STAFF)
-    with read_scope() as session:
-        return TableList(tables=admin.list_tables(session))
+    return read(lambda session: TableList(tables=admin.list_tables(session)))
 
 
 @api.put("/tables/{label}", body=admin.TableInput, response=admin.TableAdminView, auth=True)
@@ -277,8 +280,7 @@ def retire_table(req: ApiRequest) -> None:
 @api.get("/hours", response=admin.HoursView)
 def hours(_: ApiRequest) -> admin.HoursView:
     """Weekly opening hours in the restaurant's time zone."""
-    with read_scope() as session:
-        return admin.get_hours(session)
+    return read(admin.get_hours)
 
 
 @api.put("/hours", body=admin.HoursInput, response=admin.HoursView, auth=True)
@@ -292,8 +294,7 @@ def put_hours(req: ApiRequest) -> admin.HoursView:
 @api.get("/closures", response=ClosureList)
 def closures(_: ApiRequest) -> ClosureList:
     """Upcoming days the restaurant is closed (holidays, private events)."""
-    with read_scope() as session:
-        return ClosureList(closures=admin.list_closures(session))
+    return read(lambda session: ClosureList(closures=admin.list_closures(session)))
 
 
 @api.put("/closures/{day}", body=admin.ClosureInput, response=admin.ClosureView, auth=True)
@@ -333,8 +334,7 @@ def caller_variables(req: ApiRequest) -> booking.CallerProfile:
         phone = normalize_e164(form.From or form.Caller or "")
     except InvalidPhoneNumber:
         raise ApiError(422, "invalid_caller", "The request names no valid caller number.") from None
-    with read_scope() as session:
-        return booking.caller_profile(session, phone)
+    return read(lambda session: booking.caller_profile(session, phone))
 
 
 # Helpers ----------------------------------------------------------------------------------

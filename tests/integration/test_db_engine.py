@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from convonet.config import Settings
-from convonet.db.engine import get_engine, read_scope, reset_engine, session_scope
+from convonet.db.engine import get_engine, read, reset_engine, session_scope
 from convonet.db.migrate import upgrade
 from convonet.db.models import Team, User
 from sqlalchemy import select, text, update
@@ -33,21 +33,23 @@ def test_session_scope_commits_on_success_and_rolls_back_on_error(migrated_db: s
     assert team.name == "kept"  # still readable after the scope: no expiry on commit
 
 
-def test_a_read_scope_sees_committed_data_and_the_database_refuses_its_writes(
+def test_a_read_sees_committed_data_and_the_database_refuses_its_writes(
     migrated_db: str,
 ) -> None:
     with session_scope() as session:
         session.add(Team(id="t", name="kept"))
-    with read_scope() as session:
-        assert session.get(Team, "t").name == "kept"  # type: ignore[union-attr]
+    assert read(lambda session: session.get(Team, "t").name) == "kept"  # type: ignore[union-attr]
     assert get_engine(reads=True) is not get_engine()
-    with pytest.raises(DBAPIError), read_scope() as session:
+
+    def insert(session: Session) -> None:
         session.add(Team(name="refused"))
         session.flush()
-    with pytest.raises(DBAPIError), read_scope() as session:
-        session.execute(update(Team).values(name="changed"))
-    with read_scope() as session:
-        assert session.scalars(select(Team.name)).all() == ["kept"]
+
+    with pytest.raises(DBAPIError):
+        read(insert)
+    with pytest.raises(DBAPIError):
+        read(lambda session: session.execute(update(Team).values(name="changed")))
+    assert read(lambda session: session.scalars(select(Team.name)).all()) == ["kept"]
 
 
 @pytest.mark.postgres
@@ -55,22 +57,56 @@ def test_postgres_reads_start_no_transaction(pg_url: str) -> None:
     """Each read statement is its own transaction: no BEGIN or COMMIT round trips around it."""
     upgrade(pg_url)
     own_transaction = text("SELECT transaction_timestamp() = statement_timestamp()")
-    with read_scope(pg_url) as session:
-        assert [session.scalar(own_transaction) for _ in range(2)] == [True, True]
+
+    def twice(session: Session) -> list[bool | None]:
+        return [session.scalar(own_transaction) for _ in range(2)]
+
+    assert read(twice, pg_url) == [True, True]
     with session_scope(pg_url) as session:
-        assert [session.scalar(own_transaction) for _ in range(2)][1] is False
+        assert twice(session)[1] is False
+
+
+@pytest.mark.postgres
+def test_a_read_on_a_connection_the_server_dropped_runs_again_on_a_new_one(pg_url: str) -> None:
+    """Reads skip the pool's ping, so a dead pooled connection is met by the read itself."""
+    upgrade(pg_url)
+    backend = text("SELECT pg_backend_pid()")
+    first = read(lambda session: session.scalar(backend), pg_url)
+    with session_scope(pg_url) as admin:
+        assert admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+    attempts: list[int] = []
+
+    def counted(session: Session) -> int | None:
+        attempts.append(1)
+        return session.scalar(backend)
+
+    second = read(counted, pg_url)
+    assert second != first
+    assert len(attempts) == 2
+    assert read(lambda session: session.scalar(text("SELECT 1")), pg_url) == 1
+
+
+def test_a_failing_read_is_not_repeated(migrated_db: str) -> None:
+    attempts: list[int] = []
+
+    def broken(session: Session) -> None:
+        attempts.append(1)
+        session.execute(text("SELECT * FROM no_such_table"))
+
+    with pytest.raises(DBAPIError):
+        read(broken)
+    assert attempts == [1]
 
 
 def test_sqlite_reads_do_not_wait_for_a_writer(sqlite_url: str) -> None:
     """A writer holds SQLite's write lock until it commits; a read neither waits nor sees it."""
     upgrade(sqlite_url)
+    names = select(Team.name)
     with session_scope(sqlite_url) as writer:
         writer.add(Team(id="t", name="pending"))
         writer.flush()
-        with read_scope(sqlite_url) as reader:
-            assert reader.scalars(select(Team)).all() == []
-    with read_scope(sqlite_url) as reader:
-        assert reader.scalars(select(Team.name)).all() == ["pending"]
+        assert read(lambda session: session.scalars(names).all(), sqlite_url) == []
+    assert read(lambda session: session.scalars(names).all(), sqlite_url) == ["pending"]
 
 
 def test_an_in_memory_database_reads_on_its_one_connection() -> None:

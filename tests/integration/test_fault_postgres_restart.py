@@ -4,8 +4,9 @@ A private cluster (initdb on a free port, run as the `postgres` OS user when we 
 never the shared server) holds the Hanok data. Four threads drive the real `reservations`
 function (availability reads and bookings) while the server is restarted with `pg_ctl restart
 -m fast`, which kills every pooled connection. Only requests in flight during the restart may
-fail; every request that starts after it succeeds (the pool's pre-ping replaces dead
-connections), and a sequential batch afterwards is all 2xx.
+fail; every request that starts after it succeeds (a booking's pool ping replaces a dead
+connection; an availability read, which skips the ping, runs again on a fresh one), and a
+sequential batch afterwards is all 2xx.
 """
 
 from __future__ import annotations

@@ -4,12 +4,15 @@ Functions are stateless and short-lived, so one engine per database URL is cache
 and shared by every request thread. The Cloud SQL Python Connector costs ~0.4 s to import, so
 it is imported only when `CLOUD_SQL_INSTANCE` is set.
 
-Reads (`read_scope`) get a second engine per database whose connections start no transaction
-and may not write: the database refuses a write on them (PostgreSQL's
-`default_transaction_read_only`, SQLite's `query_only`). On PostgreSQL a read then costs the
-pool's ping and its statements, where a transaction adds BEGIN and COMMIT round trips (pg8000
-sends each on its own); on SQLite it takes no write lock, so reads never queue behind writers.
-Each statement still sees one consistent snapshot, as in PostgreSQL's READ COMMITTED.
+Reads (`read`) get a second engine per database whose connections start no transaction and
+may not write: the database refuses a write on them (PostgreSQL's
+`default_transaction_read_only`, SQLite's `query_only`). Being safe to repeat, a read is not
+preceded by a ping of its pooled connection: if that connection died (the database restarted),
+the read fails on it, the pool is invalidated, and the read runs again on a fresh one. On
+PostgreSQL a read then costs its statements alone, where a unit of work adds a ping, BEGIN and
+COMMIT round trips (pg8000 sends each on its own); on SQLite it takes no write lock, so reads
+never queue behind writers. Each statement still sees one consistent snapshot, as in
+PostgreSQL's READ COMMITTED.
 """
 
 from __future__ import annotations
@@ -18,11 +21,11 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, ExceptionContext, make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from convonet.config import Settings, get_settings
@@ -33,6 +36,12 @@ POOL_RECYCLE_S = 1800
 
 # pg8000 sends these in its startup message, so setting them costs no round trip.
 READ_ONLY_STARTUP = {"default_transaction_read_only": "on"}
+
+# SQLSTATEs meaning the connection is gone: class 08 (connection exception), and the server
+# shutting down or starting (57P01-57P03). pg8000 raises these as plain DatabaseErrors.
+_DISCONNECT_STATES = ("08", "57P01", "57P02", "57P03")
+
+T = TypeVar("T")
 
 _engines: dict[tuple[str, bool], tuple[Engine, Callable[[], None]]] = {}
 _lock = threading.Lock()
@@ -90,17 +99,20 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         session.close()
 
 
-@contextmanager
-def read_scope(url: str | None = None) -> Iterator[Session]:
-    """A read: no transaction, and the database refuses any write made in it.
-
-    For handlers that only look: each statement runs on its own, on the read engine.
-    """
-    session = Session(get_engine(url, reads=True), expire_on_commit=False)
+def read(work: Callable[[Session], T], url: str | None = None) -> T:
+    """`work(session)` on the read engine, where each statement runs on its own and the
+    database refuses any write; run once more if the connection it was lent had died."""
     try:
-        yield session
-    finally:
-        session.close()
+        return _read_once(work, url)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    return _read_once(work, url)
+
+
+def _read_once(work: Callable[[Session], T], url: str | None) -> T:
+    with Session(get_engine(url, reads=True), expire_on_commit=False) as session:
+        return work(session)
 
 
 def reset_engine() -> None:
@@ -111,9 +123,9 @@ def reset_engine() -> None:
         _engines.clear()
 
 
-def _pool_options(settings: Settings) -> dict[str, Any]:
+def _pool_options(settings: Settings, *, reads: bool) -> dict[str, Any]:
     return {
-        "pool_pre_ping": True,
+        "pool_pre_ping": not reads,
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_max_overflow,
         "pool_recycle": POOL_RECYCLE_S,
@@ -130,13 +142,14 @@ def _url_engine(url: URL, settings: Settings, *, reads: bool) -> Engine:
             "isolation_level": "AUTOCOMMIT",
             "connect_args": {"startup_params": READ_ONLY_STARTUP},
         }
-        engine = create_engine(url, **_pool_options(settings), **(read_options if reads else {}))
+        options = _pool_options(settings, reads=reads) | (read_options if reads else {})
+        engine = create_engine(url, **options)
         _classify_pg8000_errors(engine)
         return engine
     in_memory = url.database in (None, "", ":memory:")
     if not in_memory:
         Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
-    options = {} if in_memory else _pool_options(settings)
+    options = {} if in_memory else _pool_options(settings, reads=reads)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **options)
     _configure_sqlite(engine, wal=not in_memory, reads=reads)
     return engine
@@ -178,13 +191,24 @@ def _classify_pg8000_errors(engine: Engine) -> None:
     pg8000 reports only unique violations as IntegrityError; a foreign-key, NOT NULL or CHECK
     violation arrives as ProgrammingError, and a serialisation failure or deadlock likewise.
     Domain code catches IntegrityError (conflict) and OperationalError (retry) on every backend.
+    A server shutting down is a disconnect, so the pool drops the connections it made; so is
+    a socket error pg8000 lets through unwrapped (a query written to a connection the server
+    had closed is answered by a reset), which becomes an InterfaceError like pg8000's own
+    "network error".
     """
 
     @event.listens_for(engine, "handle_error", retval=True)
     def _reclassify(context: ExceptionContext) -> DBAPIError | None:
         original = context.original_exception
+        if isinstance(original, OSError):
+            context.is_disconnect = True
+            return InterfaceError(
+                context.statement, context.parameters, original, connection_invalidated=True
+            )
         details = original.args[0] if original.args else None
         sqlstate = details.get("C", "") if isinstance(details, dict) else ""
+        if sqlstate.startswith(_DISCONNECT_STATES):
+            context.is_disconnect = True
         current = context.sqlalchemy_exception
         if sqlstate.startswith("23") and not isinstance(current, IntegrityError):
             kind: type[DBAPIError] = IntegrityError
@@ -222,10 +246,10 @@ def _cloud_sql_engine(settings: Settings, *, reads: bool) -> tuple[Engine, Calla
             **({"startup_params": READ_ONLY_STARTUP} if reads else {}),
         )
 
-    options = {"isolation_level": "AUTOCOMMIT"} if reads else {}
-    engine = create_engine(
-        "postgresql+pg8000://", creator=connect, **_pool_options(settings), **options
+    options = _pool_options(settings, reads=reads) | (
+        {"isolation_level": "AUTOCOMMIT"} if reads else {}
     )
+    engine = create_engine("postgresql+pg8000://", creator=connect, **options)
     _classify_pg8000_errors(engine)
 
     def close() -> None:
