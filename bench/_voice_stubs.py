@@ -130,9 +130,16 @@ def prepare(workdir: Path) -> str:
     """A migrated SQLite database with one user, local state, in-process events; returns an
     access token for that user."""
     # Audio leaves as fast as it is made: pacing it to playback is the listener's time, not
-    # Convonet's, and a turn would otherwise last as long as its answer plays.
+    # Convonet's, and a turn would otherwise last as long as its answer plays. With 0 ms stubs
+    # one session takes over 100 turns a second, past VOICE_MAX_MESSAGES_PER_S: a message the
+    # limiter refused would leave its turn unanswered (the client is told `rate_limited`), so
+    # the limit is raised out of the way.
     os.environ.update(
-        DATA_DIR=str(workdir), CONVONET_ENV="test", LOG_LEVEL="ERROR", VOICE_PLAYBACK_LEAD_S="3600"
+        DATA_DIR=str(workdir),
+        CONVONET_ENV="test",
+        LOG_LEVEL="ERROR",
+        VOICE_PLAYBACK_LEAD_S="3600",
+        VOICE_MAX_MESSAGES_PER_S="100000",
     )
     from convonet.auth.tokens import issue_user_token
     from convonet.config import reset_settings
