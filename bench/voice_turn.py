@@ -40,6 +40,7 @@ from _voice_server import open_session, take_turn
 from _voice_stubs import PROMPT, SHARED, SPENT, ProviderTime, install, line, prepare, scripted
 from convonet.agent import turn as turn_module
 from convonet.llm.scripted import ScriptedChatModel, say
+from convonet.process import freeze_startup_heap
 from convonet.speech.fixed import FixedTextToSpeech
 from convonet.voice import protocol as p
 from convonet.voice.access import Identity, SessionState, new_session_id
@@ -221,6 +222,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         token = prepare(Path(tmp))
+        # The collector as the gateway's process has it once serving (its lifespan does this).
+        freeze_startup_heap()
         report: dict[str, object] = {}
         # Sessions on the loop the gateway serves on (UVICORN_OPTIONS["loop"]); the WebSocket
         # part's client runs on asyncio's, the gateway it talks to on uvloop in its thread.
