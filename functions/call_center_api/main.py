@@ -20,12 +20,13 @@ with function_imports():
     from convonet.callcenter import agents, credentials, customer, metrics
     from convonet.clock import get_clock
     from convonet.config import get_settings
-    from convonet.db.engine import session_scope
+    from convonet.db.engine import read, session_scope
     from convonet.db.models import User
     from convonet.http import ApiError, ApiRequest, HttpApi
     from convonet.observability import start_component
     from convonet.phone import InvalidPhoneNumber, normalize_e164
     from pydantic import BaseModel, ConfigDict, Field, model_validator
+    from sqlalchemy.orm import Session
 
 start_component("call_center_api")
 
@@ -223,12 +224,15 @@ def customer_popup(req: ApiRequest) -> dict[str, Any]:
     """The caller's pop-up by transfer id, call SID or phone."""
     require_auth(req, roles=READERS)
     query: CustomerQuery = req.query
-    with session_scope() as session:
+
+    def popup(session: Session) -> dict[str, Any]:
         if query.transfer_id:
             return customer.customer_by_transfer(session, query.transfer_id)
         if query.call_sid:
             return customer.customer_by_call_sid(session, query.call_sid)
         return customer.customer_by_phone(session, _phone(query.phone or ""))
+
+    return read(popup)
 
 
 # Helpers ----------------------------------------------------------------------------------
