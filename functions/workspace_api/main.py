@@ -19,7 +19,7 @@ with function_imports():
     import functions_framework
     from convonet.auth.guard import require_auth
     from convonet.config import get_settings
-    from convonet.db.engine import session_scope
+    from convonet.db.engine import read, session_scope
     from convonet.domain import calendar, mortgage, productivity, reminders, teams, todos
     from convonet.domain.access import TeamRole
     from convonet.domain.productivity import (
@@ -80,6 +80,13 @@ def _as_user(req: ApiRequest, call: Callable[[Session, str], T]) -> T:
         return call(session, user_id)
 
 
+def _read_as_user(req: ApiRequest, call: Callable[[Session, str], T]) -> T:
+    """Run `call` for the verified caller as a read (no transaction; the database refuses
+    writes in it)."""
+    user_id = require_auth(req).user_id
+    return read(lambda session: call(session, user_id))
+
+
 def _set(body: BaseModel, *keep_out: str) -> dict[str, Any]:
     return body.model_dump(exclude_unset=True, exclude={"timezone", *keep_out})
 
@@ -138,7 +145,7 @@ class TodoPage(_Page):
 @api.get("/todos", query=TodoQuery, response=TodoPage, auth=True)
 def list_todos(req: ApiRequest) -> dict[str, Any]:
     """The caller's todos and their teams' todos, soonest due first."""
-    return _as_user(req, lambda s, u: todos.list_todos(s, u, **req.query.model_dump()))
+    return _read_as_user(req, lambda s, u: todos.list_todos(s, u, **req.query.model_dump()))
 
 
 @api.post("/todos", body=TodoIn, response=TodoOut, status=201, auth=True, idempotent=True)
@@ -150,7 +157,7 @@ def create_todo(req: ApiRequest) -> dict[str, Any]:
 @api.get("/todos/{todo_id}", response=TodoOut, auth=True)
 def get_todo(req: ApiRequest) -> dict[str, Any]:
     """One todo."""
-    return _as_user(req, lambda s, u: todos.get_todo(s, u, req.path_params["todo_id"]))
+    return _read_as_user(req, lambda s, u: todos.get_todo(s, u, req.path_params["todo_id"]))
 
 
 @api.patch("/todos/{todo_id}", body=TodoPatch, response=TodoOut, auth=True)
@@ -231,7 +238,7 @@ class UserList(BaseModel):
 @api.get("/teams", query=Paging, response=TeamPage, auth=True)
 def list_teams(req: ApiRequest) -> dict[str, Any]:
     """The caller's teams with their role in each."""
-    return _as_user(req, lambda s, u: teams.list_teams(s, u, **req.query.model_dump()))
+    return _read_as_user(req, lambda s, u: teams.list_teams(s, u, **req.query.model_dump()))
 
 
 @api.post("/teams", body=TeamIn, response=TeamOut, status=201, auth=True, idempotent=True)
@@ -243,7 +250,7 @@ def create_team(req: ApiRequest) -> dict[str, Any]:
 @api.get("/teams/{team_id}", response=TeamOut, auth=True)
 def get_team(req: ApiRequest) -> dict[str, Any]:
     """One of the caller's teams."""
-    return _as_user(req, lambda s, u: teams.get_team(s, u, req.path_params["team_id"]))
+    return _read_as_user(req, lambda s, u: teams.get_team(s, u, req.path_params["team_id"]))
 
 
 @api.patch("/teams/{team_id}", body=TeamPatch, response=TeamOut, auth=True)
@@ -263,7 +270,7 @@ def delete_team(req: ApiRequest) -> None:
 def list_members(req: ApiRequest) -> dict[str, Any]:
     """A team's members and roles (any member may look)."""
     team_id = req.path_params["team_id"]
-    return {"items": _as_user(req, lambda s, u: teams.list_members(s, u, team_id))}
+    return {"items": _read_as_user(req, lambda s, u: teams.list_members(s, u, team_id))}
 
 
 @api.post(
@@ -299,7 +306,7 @@ def remove_member(req: ApiRequest) -> None:
 @api.get("/users/search", query=UserSearchQuery, response=UserList, auth=True)
 def search_users(req: ApiRequest) -> dict[str, Any]:
     """Teammates by name or email, or anyone by exact email."""
-    return {"items": _as_user(req, lambda s, u: teams.search_users(s, u, req.query.q))}
+    return {"items": _read_as_user(req, lambda s, u: teams.search_users(s, u, req.query.q))}
 
 
 # Reminders ---------------------------------------------------------------------------------
@@ -346,7 +353,7 @@ class ReminderPage(_Page):
 @api.get("/reminders", query=ReminderQuery, response=ReminderPage, auth=True)
 def list_reminders(req: ApiRequest) -> dict[str, Any]:
     """The caller's reminders, soonest first."""
-    return _as_user(req, lambda s, u: reminders.list_reminders(s, u, **req.query.model_dump()))
+    return _read_as_user(req, lambda s, u: reminders.list_reminders(s, u, **req.query.model_dump()))
 
 
 @api.post(
@@ -361,7 +368,7 @@ def create_reminder(req: ApiRequest) -> dict[str, Any]:
 def get_reminder(req: ApiRequest) -> dict[str, Any]:
     """One reminder."""
     reminder_id = req.path_params["reminder_id"]
-    return _as_user(req, lambda s, u: reminders.get_reminder(s, u, reminder_id))
+    return _read_as_user(req, lambda s, u: reminders.get_reminder(s, u, reminder_id))
 
 
 @api.patch("/reminders/{reminder_id}", body=ReminderPatch, response=ReminderOut, auth=True)
