@@ -460,7 +460,7 @@ class ConnectionOut(BaseModel):
 @api.get("/calendar/events", query=EventQuery, response=EventPage, auth=True)
 def list_events(req: ApiRequest) -> dict[str, Any]:
     """Upcoming events (or those between `after` and `before`), in order."""
-    return _as_user(req, lambda s, u: calendar.list_events(s, u, **req.query.model_dump()))
+    return _read_as_user(req, lambda s, u: calendar.list_events(s, u, **req.query.model_dump()))
 
 
 @api.post(
@@ -474,7 +474,7 @@ def create_event(req: ApiRequest) -> dict[str, Any]:
 @api.get("/calendar/events/{event_id}", response=EventOut, auth=True)
 def get_event(req: ApiRequest) -> dict[str, Any]:
     """One event."""
-    return _as_user(req, lambda s, u: calendar.get_event(s, u, req.path_params["event_id"]))
+    return _read_as_user(req, lambda s, u: calendar.get_event(s, u, req.path_params["event_id"]))
 
 
 @api.patch("/calendar/events/{event_id}", body=EventPatch, response=EventOut, auth=True)
@@ -556,7 +556,7 @@ class ApplicationPage(_Page):
 @api.get("/mortgage/applications", query=Paging, response=ApplicationPage, auth=True)
 def list_applications(req: ApiRequest) -> dict[str, Any]:
     """The caller's mortgage applications, newest first."""
-    found = _as_user(req, mortgage.list_applications)
+    found = _read_as_user(req, mortgage.list_applications)
     start, end = req.query.offset, req.query.offset + req.query.limit
     return {
         "items": found[start:end],
@@ -583,7 +583,7 @@ def create_application(req: ApiRequest) -> dict[str, Any]:
 def get_application(req: ApiRequest) -> dict[str, Any]:
     """One application with its debts and documents."""
     application_id = _application_id(req)
-    return _as_user(req, lambda s, u: mortgage.get_application(s, u, application_id))
+    return _read_as_user(req, lambda s, u: mortgage.get_application(s, u, application_id))
 
 
 @api.patch(
@@ -644,7 +644,7 @@ class ProviderList(BaseModel):
 @api.get("/llm-provider", response=ProviderOut, auth=True)
 def get_llm_provider(req: ApiRequest) -> dict[str, Any]:
     """The model provider the caller's conversations use."""
-    return _as_user(req, productivity.get_llm_provider)
+    return _read_as_user(req, productivity.get_llm_provider)
 
 
 @api.put("/llm-provider", body=ProviderIn, response=ProviderOut, auth=True)
