@@ -70,7 +70,7 @@ def get_engine(url: str | None = None, *, reads: bool = False) -> Engine:
         )
     else:
         key = normalize_url(url or settings.resolved_database_url)
-    reads = reads and not _in_memory(key)
+    reads = reads and not (key.startswith("sqlite") and _in_memory(make_url(key)))
     with _lock:
         if (key, reads) not in _engines:
             if key.startswith("cloudsql://"):
@@ -132,8 +132,8 @@ def _pool_options(settings: Settings, *, reads: bool) -> dict[str, Any]:
     }
 
 
-def _in_memory(key: str) -> bool:
-    return key.startswith("sqlite") and make_url(key).database in (None, "", ":memory:")
+def _in_memory(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
 
 def _url_engine(url: URL, settings: Settings, *, reads: bool) -> Engine:
@@ -146,7 +146,7 @@ def _url_engine(url: URL, settings: Settings, *, reads: bool) -> Engine:
         engine = create_engine(url, **options)
         _classify_pg8000_errors(engine)
         return engine
-    in_memory = url.database in (None, "", ":memory:")
+    in_memory = _in_memory(url)
     if not in_memory:
         Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
     options = {} if in_memory else _pool_options(settings, reads=reads)
