@@ -36,6 +36,43 @@ def test_nothing_is_hidden_when_cryptography_is_already_loaded() -> None:
     assert _run("import cryptography") == ["True", "True", "Fernet"]
 
 
+_RACE = """
+import sys, threading
+outcome = []
+started = threading.Event()
+
+def other_thread():
+    started.set()
+    try:
+        import cryptography.fernet
+        outcome.append("imported")
+    except ImportError as error:
+        outcome.append(f"failed: {error}")
+
+class WhileMasked:
+    # Runs inside PyJWT's import, while `cryptography` is hidden: another thread imports it.
+    def find_spec(self, name, path=None, target=None):
+        if name == "jwt.algorithms" and not started.is_set():
+            threading.Thread(target=other_thread).start()
+            started.wait()
+            threading.Event().wait(0.5)  # time for it to finish, if nothing holds it back
+        return None
+
+sys.meta_path.insert(0, WhileMasked())
+from convonet.auth.hmac_jwt import jwt
+while not outcome:
+    threading.Event().wait(0.01)
+print(jwt.algorithms.has_crypto, outcome[0])
+"""
+
+
+def test_another_thread_importing_cryptography_meanwhile_waits_and_succeeds() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _RACE], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.split() == ["False", "imported"]
+
+
 def test_an_asymmetric_token_is_refused() -> None:
     script = """
 from convonet.auth.hmac_jwt import jwt
