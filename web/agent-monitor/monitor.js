@@ -82,7 +82,7 @@ async function loadInteractions(reset) {
     notify($("#board-notice"), "");
     drawTrend();
   } catch (error) {
-    showProblem($("#board-notice"), error);
+    if (request === requests) showProblem($("#board-notice"), error);
   }
 }
 
