@@ -343,6 +343,9 @@ def test_with_a_dsn_sentry_sends_scrubbed_events_once_configured(
     [event] = _SentryIngest.items
     text = json.dumps(event)
     assert "+14155550123" not in text and "jane.doe@example.com" not in text
-    assert "4821" not in text
+    frames = event["exception"]["values"][0]["stacktrace"]["frames"]
+    assert all("vars" not in frame for frame in frames)
+    # Quoted: the bare digits can occur by chance inside a random trace id.
+    assert "'4821'" not in text and '"4821"' not in text
     assert event["tags"]["component"] == "notify"
     assert event["exception"]["values"][0]["value"] == "SMS to [phone] failed for [email]"
