@@ -5,7 +5,8 @@ its cold start was cut by leaving out (bench/cold_start.py measures the time): A
 domains' ORM models, httpx (whose import loads its command-line tools, rich and pygments;
 the adapters that call out import it when they do) and `cryptography` (PyJWT's asymmetric
 algorithms, which convonet.auth.hmac_jwt hides, and Fernet, loaded when a calendar grant is
-sealed or opened). Each HTTP one loads with the garbage
+sealed or opened); nor does one search the installed distributions' entry points (pydantic's
+plugin search, which `convonet` switches off). Each HTTP one loads with the garbage
 collector paused and leaves what it loaded frozen, with the collector running again.
 """
 
@@ -25,12 +26,19 @@ LIGHT = [f for f in FUNCTIONS if f.weight == "light" and f.source.exists()]
 LIGHT_HTTP = [f for f in LIGHT if f.kind == "http"]
 
 _LOAD = """
-import gc, importlib.util, json, sys
+import gc, importlib.metadata, importlib.util, json, sys
+searched = []
+search = importlib.metadata.entry_points
+def entry_points(**selection):
+    searched.append(selection.get("group", "*"))
+    return search(**selection)
+importlib.metadata.entry_points = entry_points
 spec = importlib.util.spec_from_file_location("main", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 print(json.dumps({
-    "modules": sorted(sys.modules), "gc_enabled": gc.isenabled(), "frozen": gc.get_freeze_count()
+    "modules": sorted(sys.modules), "gc_enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
+    "entry_point_groups": searched,
 }))
 """
 
@@ -56,6 +64,12 @@ def _modules_after_loading(spec: FunctionSpec) -> set[str]:
 def test_a_light_function_imports_nothing_heavy(spec: FunctionSpec) -> None:
     loaded = _modules_after_loading(spec)
     assert sorted(m for m in NEVER if m in loaded) == []
+
+
+@pytest.mark.parametrize("spec", LIGHT, ids=lambda f: f.name)
+def test_a_light_function_searches_no_entry_points(spec: FunctionSpec) -> None:
+    """Pydantic's plugin search reads every installed distribution's metadata."""
+    assert _load(spec)["entry_point_groups"] == []
 
 
 def test_reservations_loads_only_the_models_it_uses() -> None:
