@@ -32,5 +32,6 @@ typecheck: bootstrap
 seed: bootstrap
 	@$(PY) scripts/seed.py
 
-bench: bootstrap
+bench:
+	@PYTHON=$(PYTHON) bash scripts/bootstrap.sh bench
 	@$(PY) bench/run_all.py

@@ -39,7 +39,9 @@ ABOUT = {
     "tool_call": "One tool call in-process vs over MCP stdio (warm session, and a new session "
     "per call as the original system did).",
     "voice_turn": "The browser voice turn, one session: overhead in-process and over the "
-    "WebSocket, with and without a tool call; time to first audio, streaming vs batch.",
+    "WebSocket, with and without a tool call; time to first audio, streaming vs batch; the same "
+    "in-process cases for Pipecat 1.14 on this machine (extras off and defaults), our p95 against "
+    "its, and what this machine's speed makes of the issue's absolute targets.",
     "voice_load": "50, 200 and 400 simultaneous WebSocket sessions on one gateway process (its "
     "own child process), each taking a turn about every 3 s: overhead p95 in the server and at "
     "the clients, RSS per session, event-loop lag.",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `make dev` and `make test` need; fast when everything is already in place.
-# `bootstrap.sh test` also installs the test-only tools (checkov, Chromium, Kamailio).
+# `bootstrap.sh test` also installs the test-only tools (checkov, Chromium, Kamailio);
+# `bootstrap.sh bench` the benches' reference framework (Pipecat).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -37,6 +38,21 @@ fi
 
 # Browser libraries for web/ (JsSIP), bundled from node_modules into web/vendor/ (git-ignored).
 if [ -f package.json ]; then "$VENV/bin/python" scripts/build_web.py vendor >/dev/null; fi
+
+# `make bench` measures Pipecat beside Convonet (bench/voice_turn.py's same-machine reference);
+# Pipecat pins what clashes with the project's dependencies: own venv.
+if [ "$PURPOSE" = bench ]; then
+  PIPECAT=pipecat-ai==1.14.0
+  pstamp=".venv-pipecat/.installed-$(echo "$PIPECAT" | sha1sum | cut -c1-12)"
+  if [ ! -f "$pstamp" ]; then
+    echo "bootstrap: installing $PIPECAT into .venv-pipecat"
+    [ -x .venv-pipecat/bin/python ] || "$PYTHON" -m venv .venv-pipecat
+    .venv-pipecat/bin/python -m pip install --quiet --disable-pip-version-check "$PIPECAT"
+    rm -f .venv-pipecat/.installed-*
+    touch "$pstamp"
+  fi
+  exit 0
+fi
 
 if [ "$PURPOSE" != test ]; then exit 0; fi
 

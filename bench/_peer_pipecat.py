@@ -3,7 +3,8 @@
 Why: a same-machine reference for the figures our issues quote ("Pipecat 1.14 measured the
 in-process way on this machine kind takes 2.2 ms p95 with its extras off and 13.5 ms p95 with
 its defaults (no tool call)"). bench/voice_turn.py measures Convonet the same way, so the two
-can be run on one machine and set side by side. Standalone: stdlib and Pipecat only, no network.
+can be run on one machine and set side by side. Standalone: stdlib, Pipecat and
+bench/_voice_stubs.py (no Convonet), no network.
 
 One pipeline and worker per case, kept for all its turns like a session, turns one after
 another: user context aggregator -> stub LLM -> stub TTS -> sink (where the output transport
@@ -54,7 +55,11 @@ walks it (the aggregators append, RTVI reads the last message), so it is not res
 Figures and percentiles only; nothing here asserts on time. The whole run takes about 3 minutes
 on a slow 2-core VM, most of it the 50 ms cases' sleeps (three a turn, whole answers spoken).
 
-    .venv-pipecat/bin/python bench/peer_pipecat.py [--turns 200] [--warmup 20]
+    .venv-pipecat/bin/python bench/_peer_pipecat.py [--turns 200] [--warmup 20]
+
+bench/voice_turn.py runs it (installed by `make bench` into .venv-pipecat) and prints
+Convonet's figures against these; percentiles are cut by bench/_voice_stubs.py's `line`,
+which needs nothing of Convonet.
 """
 
 from __future__ import annotations
@@ -62,7 +67,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import sys
 import time
 from collections.abc import AsyncGenerator, Callable
@@ -70,6 +74,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from typing import Any
 
+from _voice_stubs import ANSWER, PROMPT, TOOL_ANSWER, line
 from loguru import logger
 from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
 from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
@@ -105,9 +110,6 @@ from pipecat.workers.runner import WorkerRunner
 
 PIPECAT_VERSION = version("pipecat-ai")
 
-PROMPT = "which extension is support"
-ANSWER = "Your support line is extension 2001. Is there anything else?"
-TOOL_ANSWER = "Support is on extension 2001."
 TOOL_NAME = "lookup_extension"
 TOOL_ARGUMENTS = {"department": "support"}
 TOOL_RESULT = {"extension": "2001"}
@@ -417,23 +419,6 @@ async def run_case(case: Case, turns: int, warmup: int) -> list[float]:
     return samples
 
 
-def percentiles(samples: list[float]) -> tuple[float, float, float]:
-    """p50, p95, p99, cut as bench/_voice_stubs.py cuts them."""
-    cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    return cuts[49], cuts[94], cuts[98]
-
-
-def report(label: str, samples: list[float]) -> dict[str, float]:
-    """Print one row of percentiles and return them."""
-    p50, p95, p99 = percentiles(samples)
-    print(
-        f"pipecat {PIPECAT_VERSION} {label:<36} p50 {p50:7.2f}  p95 {p95:7.2f}  p99 {p99:7.2f} ms"
-        f"  (n={len(samples)})",
-        flush=True,
-    )
-    return {"p50": p50, "p95": p95, "p99": p99}
-
-
 async def run_all(turns: int, warmup: int) -> dict[str, dict[str, float]]:
     """Every case in turn, printing each one's row as it finishes."""
     figures = {}
@@ -441,7 +426,8 @@ async def run_all(turns: int, warmup: int) -> dict[str, dict[str, float]]:
         for latency_s in (0.0, 0.05):
             for tool in (False, True):
                 case = Case(config, latency_s, tool)
-                figures[case.label] = report(case.label, await run_case(case, turns, warmup))
+                label = f"pipecat {PIPECAT_VERSION} {case.label}"
+                figures[case.label] = line(label, await run_case(case, turns, warmup))
     return figures
 
 
