@@ -14,7 +14,7 @@ alike, and each function's ratio is to the best of its own N hello-world runs: t
 every hello-world run in the bench would be a minimum over many more samples than the
 function's, lower by chance alone on a noisy machine. Figures only.
 
-    .venv/bin/python bench/cold_start.py [--runs 3] [--only reservations auth_api]
+    .venv/bin/python bench/cold_start.py [--runs 5] [--only reservations auth_api]
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def _verdict(light: dict[str, float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", nargs="*", default=[], help="function names (default: all)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
