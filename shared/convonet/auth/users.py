@@ -163,24 +163,29 @@ def revoke_family(family: str) -> None:
 
 
 def profile(user_id: str) -> Profile:
-    from convonet.db.engine import session_scope
+    """The user's profile, read on the read-only engine (it writes nothing)."""
+    from convonet.db.engine import read
+
+    return read(lambda session: _profile(session, user_id))
+
+
+def _profile(session: Session, user_id: str) -> Profile:
     from convonet.db.models import User
 
-    with session_scope() as session:
-        user = session.get(User, user_id)
-        if user is None or not user.is_active:
-            raise AccountError("not_found", "account_not_found", "This account no longer exists.")
-        return Profile(
-            id=user.id,
-            email=user.email,
-            display_name=user.display_name,
-            phone_e164=user.phone_e164,
-            roles=tuple(user.roles or []),
-            team_ids=tuple(_team_ids(session, user.id)),
-            has_voice_pin=user.voice_pin_hash is not None,
-            agent_extension=user.agent_extension,
-            locale=user.locale,
-        )
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise AccountError("not_found", "account_not_found", "This account no longer exists.")
+    return Profile(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        phone_e164=user.phone_e164,
+        roles=tuple(user.roles or []),
+        team_ids=tuple(_team_ids(session, user.id)),
+        has_voice_pin=user.voice_pin_hash is not None,
+        agent_extension=user.agent_extension,
+        locale=user.locale,
+    )
 
 
 def set_voice_pin(user_id: str, password: str, pin: str) -> None:
