@@ -45,11 +45,8 @@ class Restaurant(Timestamps, Base):
     slot_minutes: Mapped[int] = mapped_column(Integer, default=30)
     default_duration_minutes: Mapped[int] = mapped_column(Integer, default=120)
 
-    tables: Mapped[list[DiningTable]] = relationship(
-        back_populates="restaurant", order_by="DiningTable.label"
-    )
-    closures: Mapped[list[RestaurantClosure]] = relationship(back_populates="restaurant")
-    menu_items: Mapped[list[MenuItem]] = relationship(back_populates="restaurant")
+    tables: Mapped[list[DiningTable]] = relationship(order_by="DiningTable.label")
+    menu_items: Mapped[list[MenuItem]] = relationship()
 
 
 class DiningTable(UUIDPrimaryKey, Timestamps, Base):
@@ -61,8 +58,6 @@ class DiningTable(UUIDPrimaryKey, Timestamps, Base):
     capacity: Mapped[int] = mapped_column(Integer)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    restaurant: Mapped[Restaurant] = relationship(back_populates="tables")
-
 
 class RestaurantClosure(UUIDPrimaryKey, Timestamps, Base):
     """A whole local day the restaurant is closed (holidays, private events)."""
@@ -73,8 +68,6 @@ class RestaurantClosure(UUIDPrimaryKey, Timestamps, Base):
     restaurant_id: Mapped[str] = mapped_column(ForeignKey("restaurants.id", ondelete="CASCADE"))
     date: Mapped[dt.date] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(String(300))
-
-    restaurant: Mapped[Restaurant] = relationship(back_populates="closures")
 
 
 class MenuItem(Timestamps, Base):
@@ -90,8 +83,6 @@ class MenuItem(Timestamps, Base):
     price_cents: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
-
-    restaurant: Mapped[Restaurant] = relationship(back_populates="menu_items")
 
 
 class Reservation(UUIDPrimaryKey, Timestamps, Base):
@@ -135,10 +126,10 @@ class Reservation(UUIDPrimaryKey, Timestamps, Base):
     cancelled_at: Mapped[dt.datetime | None]
 
     tables: Mapped[list[ReservationTable]] = relationship(
-        back_populates="reservation", cascade="all, delete-orphan", passive_deletes=True
+        cascade="all, delete-orphan", passive_deletes=True
     )
     preorder_lines: Mapped[list[PreorderLine]] = relationship(
-        back_populates="reservation", cascade="all, delete-orphan", passive_deletes=True
+        cascade="all, delete-orphan", passive_deletes=True
     )
 
 
@@ -154,7 +145,6 @@ class ReservationTable(UUIDPrimaryKey, Base):
     starts_at: Mapped[dt.datetime]
     ends_at: Mapped[dt.datetime]
 
-    reservation: Mapped[Reservation] = relationship(back_populates="tables")
     table: Mapped[DiningTable] = relationship()
 
 
@@ -170,5 +160,4 @@ class PreorderLine(UUIDPrimaryKey, Base):
     # The price when ordered, so later menu changes leave past bookings' totals alone.
     unit_price_cents: Mapped[int] = mapped_column(Integer)
 
-    reservation: Mapped[Reservation] = relationship(back_populates="preorder_lines")
     menu_item: Mapped[MenuItem] = relationship()
