@@ -10,6 +10,19 @@ VENV=.venv
 
 need() { command -v "$1" >/dev/null 2>&1; }
 
+# own_venv DIR REQUIREMENT: a tool whose pins clash with the project's, in a venv of its own;
+# reinstalled only when the requirement changes.
+own_venv() {
+  local stamp="$1/.installed-$(echo "$2" | sha1sum | cut -c1-12)"
+  if [ ! -f "$stamp" ]; then
+    echo "bootstrap: installing $2 into $1"
+    [ -x "$1/bin/python" ] || "$PYTHON" -m venv "$1"
+    "$1/bin/python" -m pip install --quiet --disable-pip-version-check "$2"
+    rm -f "$1"/.installed-*
+    touch "$stamp"
+  fi
+}
+
 if ! need "$PYTHON"; then echo "bootstrap: install Python 3.11+ first" >&2; exit 1; fi
 if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   echo "bootstrap: Python 3.11+ is required ($("$PYTHON" --version))" >&2; exit 1
@@ -42,30 +55,14 @@ if [ -f package.json ]; then "$VENV/bin/python" scripts/build_web.py vendor >/de
 # `make bench` measures Pipecat beside Convonet (bench/voice_turn.py's same-machine reference);
 # Pipecat pins what clashes with the project's dependencies: own venv.
 if [ "$PURPOSE" = bench ]; then
-  PIPECAT=pipecat-ai==1.14.0
-  pstamp=".venv-pipecat/.installed-$(echo "$PIPECAT" | sha1sum | cut -c1-12)"
-  if [ ! -f "$pstamp" ]; then
-    echo "bootstrap: installing $PIPECAT into .venv-pipecat"
-    [ -x .venv-pipecat/bin/python ] || "$PYTHON" -m venv .venv-pipecat
-    .venv-pipecat/bin/python -m pip install --quiet --disable-pip-version-check "$PIPECAT"
-    rm -f .venv-pipecat/.installed-*
-    touch "$pstamp"
-  fi
+  own_venv .venv-pipecat pipecat-ai==1.14.0
   exit 0
 fi
 
 if [ "$PURPOSE" != test ]; then exit 0; fi
 
 # checkov (Terraform policy checks) pins dependencies that clash with the project's: own venv.
-CHECKOV=checkov==3.3.30
-cstamp=".venv-checkov/.installed-$(echo "$CHECKOV" | sha1sum | cut -c1-12)"
-if [ ! -f "$cstamp" ]; then
-  echo "bootstrap: installing $CHECKOV into .venv-checkov"
-  [ -x .venv-checkov/bin/python ] || "$PYTHON" -m venv .venv-checkov
-  .venv-checkov/bin/python -m pip install --quiet --disable-pip-version-check "$CHECKOV"
-  rm -f .venv-checkov/.installed-*
-  touch "$cstamp"
-fi
+own_venv .venv-checkov checkov==3.3.30
 
 # Debian's Chromium for the Playwright browser tests (Playwright never downloads a browser).
 if [ ! -x /usr/bin/chromium ]; then
