@@ -12,6 +12,7 @@ collector paused and leaves what it loaded frozen, with the collector running ag
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -45,8 +46,14 @@ print(json.dumps({
 
 def _load(spec: FunctionSpec) -> dict[str, Any]:
     """What loading the function's main.py in a fresh interpreter leaves behind."""
+    return _load_source(str(spec.source))
+
+
+@functools.cache
+def _load_source(source: str) -> dict[str, Any]:
+    """Read once per function and shared by the tests, which only look at it."""
     result = subprocess.run(
-        [sys.executable, "-c", _LOAD, str(spec.source)],
+        [sys.executable, "-c", _LOAD, source],
         capture_output=True,
         text=True,
         check=True,
