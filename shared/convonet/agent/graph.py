@@ -1,9 +1,11 @@
 """The agent graph: route -> domain agent <-> tools, checkpointed per conversation thread.
 
-Routing is the graph's entry edge; each domain has its own agent node (its domain's tools plus
-transfer), and the tools node returns to the agent that called it. Agent and tools nodes name
-their next node themselves (a LangGraph `Command`), which spares each step a traced
-conditional-edge run over the whole state.
+One node, `agent`, runs the turn: it routes the prompt to a domain (sticky unless the topic
+changed), then that domain's model (its domain's tools plus transfer) and the tools it asks for,
+in turn, until an answer. Each graph step costs LangGraph's superstep machinery (task
+preparation, config and callback merging, channel reads and writes), about as much as the rest
+of a turn's own work, so route, model and tools are steps of one node rather than nodes: a
+turn is two supersteps (the input, the agent) however many tool rounds it takes.
 
 One LangGraph `StateGraph`, compiled once per process. The state is the conversation as plain
 dicts (role, content, tool calls), the sticky domain and the turn's tool rounds, so a
@@ -28,13 +30,11 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import partial
 from typing import Annotated, Any, Literal, TypedDict
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import Command
 
 from convonet.agent import prompts, routing
 from convonet.agent.checkpointer import StateStoreCheckpointer
@@ -56,6 +56,7 @@ Message = dict[str, Any]
 Emit = Callable[[str, dict[str, Any]], None]
 Span = Callable[[str, str], AbstractContextManager[Any]]
 
+AGENT_NODE = "agent"
 MAX_MESSAGES = 60
 # Threads whose converted history this process keeps (a turn reuses the previous turns'
 # conversions); a conversation that ends is forgotten at once (`Agent.forget`).
@@ -186,11 +187,9 @@ class Agent:
         return list(snapshot.values.get("messages") or [])
 
     async def replace_messages(self, thread_id: str, messages: list[Message]) -> None:
-        """The thread's history replaced as if its domain agent had written it."""
-        snapshot = await self.graph.aget_state(_config(thread_id))
-        node = agent_node(snapshot.values.get("domain") or routing.DEFAULT_DOMAIN)
+        """The thread's history replaced as if the agent had written it."""
         await self.graph.aupdate_state(
-            _config(thread_id), {"messages": {"replace": messages}}, as_node=node
+            _config(thread_id), {"messages": {"replace": messages}}, as_node=AGENT_NODE
         )
 
     async def reset(self, thread_id: str) -> None:
@@ -215,20 +214,30 @@ class Agent:
     # Graph ------------------------------------------------------------------------------------
 
     def _build(self) -> StateGraph[AgentState, TurnContext, AgentState, AgentState]:
-        """Routing is the entry edge, not a node of its own: it picks the domain agent before
-        the first step, which saves the graph a whole superstep per turn."""
         graph = StateGraph(AgentState, context_schema=TurnContext)
-        agents = {domain: agent_node(domain) for domain in self.toolsets}
-        for domain, node in agents.items():
-            graph.add_node(node, partial(self._agent, domain), destinations=("tools", END))
-        graph.add_node("tools", self._tools, destinations=(*agents.values(), END))
-        graph.add_conditional_edges(START, self._route, list(agents.values()))
+        graph.add_node(AGENT_NODE, self._agent)
+        graph.add_edge(START, AGENT_NODE)
+        graph.add_edge(AGENT_NODE, END)
         return graph
 
-    async def _route(self, state: AgentState, runtime: Runtime[TurnContext]) -> str:
-        """The agent node of the domain that answers this turn (sticky unless the topic
-        changed)."""
+    async def _agent(self, state: AgentState, runtime: Runtime[TurnContext]) -> AgentState:
+        """The turn: the domain that answers, then its model responses and the tools they ask
+        for, in turn, until an answer or a stop."""
         turn = runtime.context
+        domain = await self._route(state, turn)
+        update: AgentState = {}
+        while True:
+            answer = await self._answer(domain, state, turn)
+            update, state = _combine(update, answer), _advance(state, answer)
+            if not _asks_for_tools(answer):
+                return update
+            results = await self._tool_results(state, turn)
+            update, state = _combine(update, results), _advance(state, results)
+            if results.get("stop"):
+                return update
+
+    async def _route(self, state: AgentState, turn: TurnContext) -> str:
+        """The domain that answers this turn (sticky unless the topic changed)."""
         started = time.perf_counter()
         prompt = (state.get("messages") or [{}])[-1].get("content") or ""
         with turn.span("agent.route", "route"):
@@ -238,7 +247,7 @@ class Agent:
                 domain = await self._decide(turn, prompt, decision)
         turn.domain, turn.route_reason = domain, decision.reason
         turn.timings["route_ms"] = (time.perf_counter() - started) * 1000
-        return agent_node(domain)
+        return domain
 
     async def _decide(self, turn: TurnContext, prompt: str, decision: routing.RouteDecision) -> str:
         """The model breaks a tie between domains; on any failure the provisional one stands."""
@@ -259,13 +268,6 @@ class Agent:
         turn.add_usage(answer.usage)
         return routing.parse_decision(answer.text, decision.candidates) or decision.domain
 
-    async def _agent(
-        self, domain: str, state: AgentState, runtime: Runtime[TurnContext]
-    ) -> Command[str]:
-        """One model response of `domain`'s agent, then the tools it asked for (or the end)."""
-        update = await self._answer(domain, state, runtime.context)
-        return Command(update=update, goto="tools" if _asks_for_tools(update) else END)
-
     async def _answer(self, domain: str, state: AgentState, turn: TurnContext) -> AgentState:
         """The update of one model response; the turn's first also stores the routed domain
         and the repaired history."""
@@ -278,12 +280,12 @@ class Agent:
                 messages = repair_history(messages)
                 update["messages"] = {"replace": messages}  # type: ignore[typeddict-item]
         if turn.cut:
-            return _with(update, {"stop": True})
+            return _combine(update, {"stop": True})
         offer_tools = rounds < turn.max_rounds
         tools = self.toolsets[domain] if offer_tools else ()
         remaining = turn.remaining()
         if remaining <= 0:
-            return _with(update, _apology(turn, "timeout"))
+            return _combine(update, _apology(turn, "timeout"))
         history = self._history(turn.thread_id, messages)
         system = prompts.system_prompt(domain, turn.now, turn.timezone)
         try:
@@ -291,21 +293,21 @@ class Agent:
                 async with asyncio.timeout(remaining):
                     text, calls = await _respond(turn, history, tools, system, remaining)
         except TimeoutError:
-            return _with(update, _apology(turn, "timeout"))
+            return _combine(update, _apology(turn, "timeout"))
         except ProviderError as exc:
-            return _with(update, _apology(turn, "failed", str(exc)))
+            return _combine(update, _apology(turn, "failed", str(exc)))
         if turn.cut:
-            return _with(update, _cut_answer(turn, text))
+            return _combine(update, _cut_answer(turn, text))
         if not offer_tools:
             calls = []
         if not text and not calls:
-            return _with(update, _apology(turn, "failed", "the model returned an empty answer"))
+            return _combine(update, _apology(turn, "failed", "the model returned an empty answer"))
         message = _assistant_message(turn, text)
         if calls:
             message["tool_calls"] = [
                 {"id": c.id, "name": c.name, "arguments": c.arguments} for c in calls
             ]
-        return _with(update, {"messages": [message]})
+        return _combine(update, {"messages": [message]})
 
     def _history(self, thread_id: str, messages: Sequence[Message]) -> list[ChatMessage]:
         """The conversation for the model; a stored message is never changed in place, so its
@@ -326,12 +328,6 @@ class Agent:
             while len(self._chat) > CHAT_CACHE_THREADS:
                 self._chat.popitem(last=False)
         return history
-
-    async def _tools(self, state: AgentState, runtime: Runtime[TurnContext]) -> Command[str]:
-        """Run the last response's tool calls, then back to the agent that asked (or end)."""
-        update = await self._tool_results(state, runtime.context)
-        domain = state.get("domain") or routing.DEFAULT_DOMAIN
-        return Command(update=update, goto=END if update.get("stop") else agent_node(domain))
 
     async def _tool_results(self, state: AgentState, turn: TurnContext) -> AgentState:
         if turn.cut:  # the calls stay unanswered; repair_history marks them interrupted
@@ -488,19 +484,27 @@ def _asks_for_tools(update: AgentState) -> bool:
     return bool(messages and messages[-1].get("tool_calls"))
 
 
-def agent_node(domain: str) -> str:
-    """The graph node of a domain's agent."""
-    return f"{domain}_agent"
+def _combine(first: AgentState, then: AgentState) -> AgentState:
+    """One update that does what `first` then `then` do: one update carries one write per
+    channel, so messages are joined (onto a replaced history, if either replaced it)."""
+    combined: AgentState = {**first, **then}
+    earlier: Any = first.get("messages", [])
+    later: Any = then.get("messages", [])
+    if isinstance(later, dict):
+        return combined
+    if isinstance(earlier, dict):
+        combined["messages"] = {"replace": [*earlier["replace"], *later]}  # type: ignore[typeddict-item]
+    elif earlier or later:
+        combined["messages"] = [*earlier, *later]
+    return combined
 
 
-def _with(update: AgentState, reply: AgentState) -> AgentState:
-    """A node's reply plus the turn's first-round update; a replaced history gets the reply's
-    messages appended, since one update carries one write per channel."""
-    merged: AgentState = {**update, **reply}
-    replaced = update.get("messages")
-    if isinstance(replaced, dict):
-        merged["messages"] = {"replace": [*replaced["replace"], *reply.get("messages", [])]}
-    return merged
+def _advance(state: AgentState, update: AgentState) -> AgentState:
+    """The state once `update` is applied, as the graph's reducers would."""
+    advanced: AgentState = {**state, **update}
+    if "messages" in update:
+        advanced["messages"] = merge_messages(state.get("messages"), update["messages"])
+    return advanced
 
 
 def _config(thread_id: str) -> Any:
