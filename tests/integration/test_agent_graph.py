@@ -137,6 +137,59 @@ def test_two_graph_instances_continue_one_thread(
     ]
 
 
+def _earlier_graph_thread(store: StateStore, thread: str) -> None:
+    """Store a thread the way the graph stored it before one node ran the whole turn: a
+    domain agent node that asked for a tool, a tools node, the agent again (a deployment's
+    stored conversations outlive the graph shape that wrote them)."""
+    from convonet.agent.graph import AgentState
+    from langgraph.graph import END, START, StateGraph
+    from langgraph.types import Command
+
+    asked = {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "name": "left"}]}
+    answer = {"role": "assistant", "content": "Hanok has a table at seven."}
+    result = {"role": "tool", "tool_call_id": "c1", "name": "left", "content": "{}"}
+
+    def restaurant_agent(state: AgentState) -> Command[str]:
+        if state["rounds"] == 0:
+            return Command(update={"messages": [asked], "domain": "restaurant"}, goto="tools")
+        return Command(update={"messages": [answer]}, goto=END)
+
+    def tools(_state: AgentState) -> Command[str]:
+        return Command(update={"messages": [result], "rounds": 1}, goto="restaurant_agent")
+
+    graph = StateGraph(AgentState)
+    graph.add_node("restaurant_agent", restaurant_agent, destinations=("tools", END))
+    graph.add_node("tools", tools, destinations=("restaurant_agent",))
+    graph.add_edge(START, "restaurant_agent")
+    earlier = graph.compile(checkpointer=StateStoreCheckpointer(store))
+    user = {"role": "user", "content": "book a table for two tonight"}
+    config: RunnableConfig = {"configurable": {"thread_id": thread}}
+    earlier.invoke({"messages": [user], "rounds": 0, "stop": False}, config, durability="exit")
+
+
+def test_a_thread_stored_by_the_earlier_graph_shape_continues(
+    state_store_factory: Callable[[str], StateStore], tools: ScriptTools
+) -> None:
+    store = state_store_factory(f"t{uuid.uuid4().hex[:12]}")
+    _earlier_graph_thread(store, thread_id("u1", "s1"))
+    model = ScriptedChatModel(
+        [call_tool("get_available_departments", {}, "c2"), say("Booked for six.")]
+    )
+
+    follow_up = make_runner(model, tools.registry(), store).run_sync(turn("make it six"))
+
+    assert follow_up["response"] == "Booked for six."
+    assert follow_up["agent"] == "restaurant"  # the sticky domain came from the old checkpoint
+    assert [(m.role, m.content) for m in model.calls[0].messages] == [
+        ("user", "book a table for two tonight"),
+        ("assistant", ""),
+        ("tool", "{}"),
+        ("assistant", "Hanok has a table at seven."),
+        ("user", "make it six"),
+    ]
+    assert [m.role for m in model.calls[1].messages][-2:] == ["assistant", "tool"]
+
+
 def test_sessions_and_users_have_their_own_threads(tools: ScriptTools) -> None:
     model = ScriptedChatModel([say("One."), say("Two."), say("Three.")])
     runner = make_runner(model, tools.registry())
