@@ -316,6 +316,37 @@ def test_corrupted_history_is_repaired_not_fatal(tools: ScriptTools) -> None:
     assert sent[3].content == "are you there\nhello?"
 
 
+def test_a_repaired_turn_with_a_tool_round_stores_every_step_in_order(
+    tools: ScriptTools,
+) -> None:
+    model = ScriptedChatModel(
+        [say("Hello."), call_tool("get_available_departments", {}, "c1"), say("Support is 2001.")]
+    )
+    runner = make_runner(model, tools.registry())
+    runner.run_sync(turn("hello"))
+    corrupted = [
+        {"role": "user", "content": "hello"},
+        {"role": "assistant", "content": "", "tool_calls": [{"id": "x1", "name": "stall"}]},
+    ]
+    _run(runner.agent.replace_messages("u1:s1", corrupted))
+
+    final = runner.run_sync(turn("which extension is support"))
+
+    assert final["response"] == "Support is 2001."
+    stored = _run(runner.agent.messages("u1:s1"))
+    assert [(m["role"], m.get("tool_call_id")) for m in stored] == [
+        ("user", None),
+        ("assistant", None),
+        ("tool", "x1"),  # the repair closed the interrupted call
+        ("user", None),
+        ("assistant", None),  # asks for the tool
+        ("tool", "c1"),
+        ("assistant", None),
+    ]
+    assert stored[-1]["content"] == "Support is 2001."
+    assert [m.role for m in model.calls[2].messages] == [m["role"] for m in stored[:-1]]
+
+
 def test_repair_history_cases() -> None:
     assert repair_history([{"role": "assistant", "content": "orphan start"}]) == []
     calls = [{"id": "a", "name": "t"}, {"id": "b", "name": "t"}]

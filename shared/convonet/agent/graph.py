@@ -2,10 +2,12 @@
 
 One node, `agent`, runs the turn: it routes the prompt to a domain (sticky unless the topic
 changed), then that domain's model (its domain's tools plus transfer) and the tools it asks for,
-in turn, until an answer. Each graph step costs LangGraph's superstep machinery (task
-preparation, config and callback merging, channel reads and writes), about as much as the rest
-of a turn's own work, so route, model and tools are steps of one node rather than nodes: a
-turn is two supersteps (the input, the agent) however many tool rounds it takes.
+in turn, until an answer. Each graph step costs a superstep of LangGraph's machinery (task
+preparation, config and callback merging, channel reads and writes, an in-memory checkpoint),
+some tenths of a millisecond before the next step can start, so route, model and tools are
+steps of one node rather than nodes: a turn is two supersteps (the input, the agent) however
+many tool rounds it takes. The checkpoint is stored once, when the turn ends
+(`durability="exit"`), so one node stores what a node per step would.
 
 One LangGraph `StateGraph`, compiled once per process. The state is the conversation as plain
 dicts (role, content, tool calls), the sticky domain and the turn's tool rounds, so a
