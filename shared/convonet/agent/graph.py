@@ -230,13 +230,15 @@ class Agent:
         update: AgentState = {}
         while True:
             answer = await self._answer(domain, state, turn)
-            update, state = _combine(update, answer), _advance(state, answer)
+            update = _combine(update, answer)
             if not _asks_for_tools(answer):
                 return update
+            state = _advance(state, answer)
             results = await self._tool_results(state, turn)
-            update, state = _combine(update, results), _advance(state, results)
+            update = _combine(update, results)
             if results.get("stop"):
                 return update
+            state = _advance(state, results)
 
     async def _route(self, state: AgentState, turn: TurnContext) -> str:
         """The domain that answers this turn (sticky unless the topic changed)."""
