@@ -194,3 +194,33 @@ def test_unbuilt_functions_answer_501(scenario_client) -> None:  # type: ignore[
         assert _error(response)["code"] == "not_implemented"
         doc = client.get(f"{path}/openapi.json").get_json()
         assert "not built" in doc["info"]["description"]
+
+
+def test_concurrent_first_requests_share_one_url_map() -> None:
+    """A threaded server's first requests arrive together: one thread builds the URL map.
+
+    Building it compiles every rule with `ast.parse`, which CPython 3.11 does not make safe on
+    several threads at once; a CI run once answered 500 to one of 64 first requests for that.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from convonet.http.api import HttpApi
+
+    api = HttpApi("many_routes", title="Many routes", prefixes=["/many"])
+    for n in range(40):
+        api.get(f"/items{n}/{{item_id}}/parts/{{part_id}}")(lambda request: {})
+    threads = 16
+    barrier = Barrier(threads)
+
+    def first_match(n: int) -> tuple[int, dict[str, str]]:
+        barrier.wait()
+        route, params = api._match(f"/many/items{n}/a{n}/parts/b{n}", "GET")
+        return id(api._map()), params
+
+    with ThreadPoolExecutor(threads) as pool:
+        results = list(pool.map(first_match, range(threads)))
+    assert len({map_id for map_id, _ in results}) == 1
+    assert [params for _, params in results] == [
+        {"item_id": f"a{n}", "part_id": f"b{n}"} for n in range(threads)
+    ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -112,6 +113,7 @@ class HttpApi:
         self.built = built
         self.routes: list[Route] = []
         self._url_map: Map | None = None
+        self._url_map_lock = threading.Lock()
 
     # Registration -------------------------------------------------------------------------
 
@@ -236,18 +238,28 @@ class HttpApi:
         return self.routes[int(index)], {k: str(v) for k, v in params.items()}
 
     def _map(self) -> Map:
-        if self._url_map is None:
-            rules = [
-                Rule(
-                    _PATH_PARAM.sub(r"<\1>", r.full_path),
-                    endpoint=str(i),
-                    methods=[r.method],
-                    strict_slashes=False,
-                )
-                for i, r in enumerate(self.routes)
-            ]
-            self._url_map = Map(rules)
-        return self._url_map
+        """The URL map, built once under a lock.
+
+        A threaded server's first requests arrive together; building the map compiles each
+        rule with `ast.parse`, which CPython 3.11 does not make safe to run on several threads
+        at once ("AST constructor recursion depth mismatch"), so one thread builds it.
+        """
+        url_map = self._url_map
+        if url_map is not None:
+            return url_map
+        with self._url_map_lock:
+            if self._url_map is None:
+                rules = [
+                    Rule(
+                        _PATH_PARAM.sub(r"<\1>", r.full_path),
+                        endpoint=str(i),
+                        methods=[r.method],
+                        strict_slashes=False,
+                    )
+                    for i, r in enumerate(self.routes)
+                ]
+                self._url_map = Map(rules)
+            return self._url_map
 
     # OpenAPI ------------------------------------------------------------------------------
 
