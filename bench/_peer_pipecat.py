@@ -74,7 +74,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from typing import Any
 
-from _voice_stubs import ANSWER, PROMPT, TOOL_ANSWER, line
+from _voice_stubs import ANSWER, PROMPT, TOOL_ANSWER, USER_SPEAKS_S, line
 from loguru import logger
 from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
 from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
@@ -119,7 +119,6 @@ SAMPLE_RATE = 16_000
 AUDIO_CHUNK = bytes(SAMPLE_RATE * 20 // 1000 * 2)  # 20 ms of 16-bit mono silence
 AUDIO_CHUNKS_PER_TEXT = 3
 WORDS_PER_TOKEN = 3  # the stub LLM streams its answer a few words per LLMTextFrame
-USER_SPEAKS_S = 0.005  # between the turn's start and its final transcript
 TURN_TIMEOUT_S = 10.0
 
 LOOKUP_SCHEMA = FunctionSchema(

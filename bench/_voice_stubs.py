@@ -31,6 +31,11 @@ if TYPE_CHECKING:  # the load generator imports this module without Convonet
 PROMPT = "which extension is support"
 ANSWER = "Your support line is extension 2001. Is there anything else?"
 TOOL_ANSWER = "Support is on extension 2001."
+# How long the user speaks before each measured turn's final transcript, in bench/voice_turn.py
+# and bench/_peer_pipecat.py alike: every turn then starts from a loop that has been idle, as a
+# real one does (the user was talking), and neither framework is measured hot from the turn
+# before while the other is not.
+USER_SPEAKS_S = 0.005
 
 
 def percentiles(samples: list[float]) -> tuple[float, float, float]:

@@ -8,7 +8,10 @@ TTS until its first byte once), as the stubs really took it: a 50 ms sleep wakes
 slack and scheduling, which is the provider's time, not Convonet's.
 
 - in-process: t0 = the final transcript is available (a typed turn enters the session),
-  t1 = the first TTS audio bytes are ready to send (the sink's first `play`);
+  t1 = the first TTS audio bytes are ready to send (the sink's first `play`); before each
+  turn the loop idles for USER_SPEAKS_S (5 ms, the user speaking), as Pipecat's does in its
+  bench, since code run straight after the previous turn runs measurably faster than code run
+  after an idle loop (its caches are warm);
 - over the WebSocket (uvicorn on 127.0.0.1, `websockets` client): t0 = the client sends
   `text`, t1 = the client receives the first `audio_chunk`;
 - time to first audio after the user stops, streaming versus batch, on the offline recogniser
@@ -43,7 +46,17 @@ from pathlib import Path
 
 import uvloop
 from _voice_server import open_session, take_turn
-from _voice_stubs import PROMPT, SHARED, SPENT, ProviderTime, install, line, prepare, scripted
+from _voice_stubs import (
+    PROMPT,
+    SHARED,
+    SPENT,
+    USER_SPEAKS_S,
+    ProviderTime,
+    install,
+    line,
+    prepare,
+    scripted,
+)
 from convonet.agent import turn as turn_module
 from convonet.llm.scripted import ScriptedChatModel, say
 from convonet.process import freeze_startup_heap
@@ -106,7 +119,9 @@ async def _session(n: int) -> tuple[VoiceSession, BenchSink]:
 
 async def _turn(session: VoiceSession, sink: BenchSink) -> float:
     """One typed turn's overhead: ms from the transcript entering the session to the first
-    audio, less the providers' time on the way."""
+    audio, less the providers' time on the way. The user speaks first (USER_SPEAKS_S), as in
+    the Pipecat bench."""
+    await asyncio.sleep(USER_SPEAKS_S)
     spent = ProviderTime()
     SPENT.set(spent)
     sink.done.clear()
