@@ -41,7 +41,9 @@ ABOUT = {
     "voice_turn": "The browser voice turn, one session: overhead in-process and over the "
     "WebSocket, with and without a tool call; time to first audio, streaming vs batch; the same "
     "in-process cases for Pipecat 1.14 on this machine (extras off and defaults), our p95 against "
-    "its, and what this machine's speed makes of the issue's absolute targets.",
+    "its, and what this machine's speed makes of the issue's absolute targets. In both "
+    "in-process benches the user speaks for 5 ms before each turn's final transcript, so every "
+    "turn starts from an idle loop, as a real one does.",
     "voice_load": "50, 200 and 400 simultaneous WebSocket sessions on one gateway process (its "
     "own child process), each taking a turn about every 3 s: overhead p95 in the server and at "
     "the clients, RSS per session, event-loop lag.",
