@@ -215,7 +215,7 @@ def test_concurrent_first_requests_share_one_url_map() -> None:
 
     def first_match(n: int) -> tuple[int, dict[str, str]]:
         barrier.wait()
-        route, params = api._match(f"/many/items{n}/a{n}/parts/b{n}", "GET")
+        _route, params = api._match(f"/many/items{n}/a{n}/parts/b{n}", "GET")
         return id(api._map()), params
 
     with ThreadPoolExecutor(threads) as pool:

@@ -1,4 +1,4 @@
-"""The agent graph: route -> domain agent <-> tools, checkpointed per conversation thread.
+"""The agent graph: one node that routes, answers and runs tools, checkpointed per thread.
 
 One node, `agent`, runs the turn: it routes the prompt to a domain (sticky unless the topic
 changed), then that domain's model (its domain's tools plus transfer) and the tools it asks for,
