@@ -519,3 +519,73 @@ def test_a_consumer_leaving_mid_answer_stops_the_model_and_keeps_what_was_said(
         ("user", "check my list"),
         ("assistant", "I looked at your list."),
     ]
+
+
+class EchoModel:
+    """A provider whose answer follows from the conversation it is sent (so a request sent
+    early and one sent late can be told apart); it logs each request's history, whether its
+    first event was delivered, and whether its stream was closed before it finished."""
+
+    provider, model = "scripted", "echo-1"
+
+    def __init__(self, log: list[str], latency_s: float = 0.0) -> None:
+        self.log, self.latency_s = log, latency_s
+        self.requests: list[dict[str, Any]] = []
+
+    async def stream(
+        self, messages: Sequence[ChatMessage], tools: Sequence[Any], **options: Any
+    ) -> AsyncIterator[ChatEvent]:
+        request = {"history": [m.content for m in messages], "answered": False, "closed": False}
+        self.requests.append(request)
+        self.log.append("model")
+        try:
+            await asyncio.sleep(self.latency_s)
+            yield TextDelta(f"Message {len(messages)}: you said {messages[-1].content}.")
+            request["answered"] = True
+        finally:
+            request["closed"] = not request["answered"]
+
+
+def test_the_first_model_request_goes_out_before_the_thread_is_read(
+    tmp_path: Path, tools: ScriptTools
+) -> None:
+    log: list[str] = []
+    store = RecordingStore(tmp_path / "recording.db", log)
+    model = EchoModel(log)
+    runner = make_runner(model, tools.registry(), store)
+    runner.run_sync(turn("hello"))
+    del log[:]
+
+    answer = runner.run_sync(turn("hello again"))
+
+    # From the checkpoint this process kept, the request is sent while the graph starts.
+    assert [entry for entry in log if entry != f"set {THREADS}"][:2] == ["model", f"get {THREADS}"]
+    assert answer["response"] == "Message 3: you said hello again."
+    assert [r["history"] for r in model.requests] == [
+        ["hello"],
+        ["hello", "Message 1: you said hello.", "hello again"],
+    ]
+    assert not any(r["closed"] for r in model.requests)
+
+
+@pytest.mark.parametrize("latency_s", [0.0, 0.05], ids=["answered", "still-waiting"])
+def test_an_early_request_on_a_stale_thread_is_closed_and_asked_again(
+    state_store_factory: Callable[[str], StateStore], tools: ScriptTools, latency_s: float
+) -> None:
+    store = state_store_factory(f"t{uuid.uuid4().hex[:12]}")
+    log: list[str] = []
+    here, elsewhere = EchoModel(log, latency_s), EchoModel(log)
+    this_instance = make_runner(here, tools.registry(), store)
+    other_instance = make_runner(elsewhere, tools.registry(), store)
+    this_instance.run_sync(turn("one"))
+    other_instance.run_sync(turn("two"))  # this instance's kept checkpoint is now stale
+
+    answer = this_instance.run_sync(turn("three"))
+
+    early, asked = here.requests[1:]
+    assert early["history"] == ["one", "Message 1: you said one.", "three"]
+    assert early["closed"], "the stale request was closed, its provider stops"
+    assert asked["history"][-3:] == ["two", "Message 3: you said two.", "three"]
+    assert answer["response"] == "Message 5: you said three."
+    stored = _run(this_instance.agent.messages(thread_id("u1", "s1")))
+    assert [m["content"] for m in stored][-2:] == ["three", "Message 5: you said three."]

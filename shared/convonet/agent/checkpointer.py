@@ -294,6 +294,16 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
         with self._newest_lock:
             return {thread_id for thread_id, _ns in self._newest}
 
+    def newest_values(self, thread_id: str) -> dict[str, Any] | None:
+        """The channel values of the thread's kept checkpoint (read-only), or None when none is
+        kept or a write of it is still pending: what the next turn most likely starts from,
+        though only a read of the store says for sure (another instance may have written)."""
+        if thread_id in self._pending:
+            return None
+        with self._newest_lock:
+            kept = self._newest.get((thread_id, ""))
+        return None if kept is None else kept.checkpoint["channel_values"]
+
     def forget(self, thread_id: str) -> None:
         """Drop the thread's kept checkpoints (every namespace); the stored ones stay."""
         with self._newest_lock:

@@ -9,6 +9,15 @@ steps of one node rather than nodes: a turn is two supersteps (the input, the ag
 many tool rounds it takes. The checkpoint is stored once, when the turn ends
 (`durability="exit"`), so one node stores what a node per step would.
 
+The graph's own start (the checkpoint read, the input superstep, preparing the node's task)
+costs about a millisecond before the node can call the model. So `Agent.run` sends the turn's
+first model request before the graph starts, built from the thread's newest checkpoint this
+process kept, and the node adopts that response if the request it builds itself is the same
+(`ModelRequest` equality: history, tools, system prompt); the graph's start then runs while the
+provider is thinking. When the thread changed elsewhere (another instance's turn) the early
+response is closed and the node asks again; with nothing kept, a repair due or a routing tie
+for the model to break, nothing is sent early.
+
 One LangGraph `StateGraph`, compiled once per process. The state is the conversation as plain
 dicts (role, content, tool calls), the sticky domain and the turn's tool rounds, so a
 checkpoint is small, vendor-neutral and loads on any instance. Per-turn things that must not be
@@ -28,8 +37,8 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypedDict
@@ -42,6 +51,7 @@ from convonet.agent import prompts, routing
 from convonet.agent.checkpointer import StateStoreCheckpointer
 from convonet.clock import get_clock
 from convonet.llm.base import (
+    ChatEvent,
     ChatMessage,
     ChatModel,
     ProviderError,
@@ -100,6 +110,68 @@ class AgentState(TypedDict, total=False):
     stop: bool
 
 
+@dataclass(frozen=True)
+class ModelRequest:
+    """What one model call asks: equal requests get the same answer, so one sent early serves."""
+
+    history: list[ChatMessage]
+    tools: tuple[ToolSpec, ...]
+    system: str
+
+    def send(self, model: ChatModel, timeout_s: float) -> AsyncIterator[ChatEvent]:
+        return model.stream(self.history, self.tools, system=self.system, timeout_s=timeout_s)
+
+
+class EarlyResponse:
+    """A model response requested before the graph knew it would ask for it: its first event
+    is awaited at once; `adopt` hands the response on if the graph asks the same, `discard`
+    closes it (its provider stops) otherwise."""
+
+    def __init__(self, request: ModelRequest, stream: AsyncIterator[ChatEvent]) -> None:
+        self.request = request
+        self._stream = stream
+        self._first: asyncio.Future[ChatEvent | None] | None = asyncio.ensure_future(
+            anext(stream, None)
+        )
+
+    def adopt(self, request: ModelRequest) -> AsyncIterator[ChatEvent] | None:
+        """The response, if it was asked for `request`; it can be adopted once."""
+        if self._first is None or request != self.request:
+            return None
+        first, self._first = self._first, None
+        return _replayed(first, self._stream)
+
+    async def discard(self) -> None:
+        if self._first is None:
+            return
+        first, self._first = self._first, None
+        first.cancel()
+        with suppress(asyncio.CancelledError, Exception):
+            await first
+        await _close(self._stream)
+
+
+async def _replayed(
+    first: asyncio.Future[ChatEvent | None], rest: AsyncIterator[ChatEvent]
+) -> AsyncIterator[ChatEvent]:
+    """The early response's events: the first one awaited early, then the rest."""
+    try:
+        event = await first
+        if event is None:
+            return
+        yield event
+        async for event in rest:
+            yield event
+    finally:
+        await _close(rest)
+
+
+async def _close(stream: AsyncIterator[ChatEvent]) -> None:
+    closing = getattr(stream, "aclose", None)
+    if closing is not None:
+        await closing()
+
+
 @dataclass
 class TurnContext:
     """One turn's caller, model, budget and findings (never checkpointed)."""
@@ -129,6 +201,8 @@ class TurnContext:
     cut: bool = False
     """The listener cut the answer off (barge-in, or gone): no more generation or tools."""
     responding: asyncio.Task[tuple[str, list[ToolCall]]] | None = None
+    early: EarlyResponse | None = None
+    """The turn's first model request, sent before the graph loaded the thread (`Agent.run`)."""
 
     def remaining(self) -> float:
         return self.deadline - get_clock().monotonic()
@@ -176,12 +250,19 @@ class Agent:
 
     async def run(self, thread_id: str, prompt: str, turn: TurnContext) -> AgentState:
         user: Message = {"role": "user", "content": prompt, "interaction_id": turn.interaction_id}
-        state: AgentState = await self.graph.ainvoke(  # type: ignore[assignment]
-            {"messages": [user], "rounds": 0, "stop": False},
-            _config(thread_id),
-            context=turn,
-            durability="exit",
-        )
+        turn.early = self._early_response(thread_id, user, turn)
+        try:
+            if turn.early is not None:
+                await asyncio.sleep(0)  # its request goes out now, not when the graph waits
+            state: AgentState = await self.graph.ainvoke(  # type: ignore[assignment]
+                {"messages": [user], "rounds": 0, "stop": False},
+                _config(thread_id),
+                context=turn,
+                durability="exit",
+            )
+        finally:
+            if turn.early is not None:
+                await turn.early.discard()
         return state
 
     async def messages(self, thread_id: str) -> list[Message]:
@@ -212,6 +293,26 @@ class Agent:
             self._chat.pop(thread_id, None)
         if isinstance(self.checkpointer, StateStoreCheckpointer):
             self.checkpointer.forget(thread_id)
+
+    def _early_response(
+        self, thread_id: str, user: Message, turn: TurnContext
+    ) -> EarlyResponse | None:
+        """The first model request, sent now from the thread's kept checkpoint, so the
+        provider's latency hides the graph's own start (the checkpoint read, the input step):
+        the node adopts it when its own request turns out the same, which it does unless
+        another instance wrote the thread meanwhile. None when there is nothing to go on
+        (no kept checkpoint, a history to repair) or the route needs the model."""
+        if not isinstance(self.checkpointer, StateStoreCheckpointer):
+            return None
+        values = self.checkpointer.newest_values(thread_id)
+        if values is None:
+            return None
+        messages = merge_messages(values.get("messages"), [user])
+        decision = routing.route(user["content"], values.get("domain"))
+        if decision.needs_model or not is_well_formed(messages):
+            return None
+        request = self._model_request(decision.domain, messages, 0, turn)
+        return EarlyResponse(request, request.send(turn.model, turn.remaining()))
 
     # Graph ------------------------------------------------------------------------------------
 
@@ -285,24 +386,21 @@ class Agent:
                 update["messages"] = {"replace": messages}  # type: ignore[typeddict-item]
         if turn.cut:
             return _combine(update, {"stop": True})
-        offer_tools = rounds < turn.max_rounds
-        tools = self.toolsets[domain] if offer_tools else ()
         remaining = turn.remaining()
         if remaining <= 0:
             return _combine(update, _apology(turn, "timeout"))
-        history = self._history(turn.thread_id, messages)
-        system = prompts.system_prompt(domain, turn.now, turn.timezone)
+        request = self._model_request(domain, messages, rounds, turn)
         try:
             with turn.span("agent.llm", f"{turn.model.provider} {domain}"):
                 async with asyncio.timeout(remaining):
-                    text, calls = await _respond(turn, history, tools, system, remaining)
+                    text, calls = await _respond(turn, request, remaining)
         except TimeoutError:
             return _combine(update, _apology(turn, "timeout"))
         except ProviderError as exc:
             return _combine(update, _apology(turn, "failed", str(exc)))
         if turn.cut:
             return _combine(update, _cut_answer(turn, text))
-        if not offer_tools:
+        if not request.tools:
             calls = []
         if not text and not calls:
             return _combine(update, _apology(turn, "failed", "the model returned an empty answer"))
@@ -312,6 +410,17 @@ class Agent:
                 {"id": c.id, "name": c.name, "arguments": c.arguments} for c in calls
             ]
         return _combine(update, {"messages": [message]})
+
+    def _model_request(
+        self, domain: str, messages: Sequence[Message], rounds: int, turn: TurnContext
+    ) -> ModelRequest:
+        """What the model is asked: the domain's prompt and tools (none once the turn has had
+        its tool rounds) and the conversation."""
+        return ModelRequest(
+            history=self._history(turn.thread_id, messages),
+            tools=self.toolsets[domain] if rounds < turn.max_rounds else (),
+            system=prompts.system_prompt(domain, turn.now, turn.timezone),
+        )
 
     def _history(self, thread_id: str, messages: Sequence[Message]) -> list[ChatMessage]:
         """The conversation for the model; a stored message is never changed in place, so its
@@ -406,16 +515,12 @@ class Agent:
 
 
 async def _respond(
-    turn: TurnContext,
-    history: Sequence[ChatMessage],
-    tools: Sequence[ToolSpec],
-    system: str,
-    remaining: float,
+    turn: TurnContext, request: ModelRequest, remaining: float
 ) -> tuple[str, list[ToolCall]]:
     """One model response as a task `TurnContext.cut_off` can cancel: then the text streamed
     so far is the answer and its tool calls are dropped."""
     index = len(turn.spoken)
-    response = asyncio.ensure_future(_complete(turn, history, tools, system, remaining))
+    response = asyncio.ensure_future(_complete(turn, request, remaining))
     turn.responding = response
     try:
         return await response
@@ -440,18 +545,15 @@ def _assistant_message(turn: TurnContext, text: str) -> Message:
 
 
 async def _complete(
-    turn: TurnContext,
-    history: Sequence[ChatMessage],
-    tools: Sequence[ToolSpec],
-    system: str,
-    remaining: float,
+    turn: TurnContext, request: ModelRequest, remaining: float
 ) -> tuple[str, list[ToolCall]]:
-    """Stream one model response: text goes out as it comes, tool calls are collected."""
+    """Stream one model response (the early one when it asked the same): text goes out as it
+    comes, tool calls are collected."""
     parts: list[str] = []
     calls: list[ToolCall] = []
     turn.spoken.append("")
     index = len(turn.spoken) - 1
-    async for event in turn.model.stream(history, tools, system=system, timeout_s=remaining):
+    async for event in await _open(turn, request, remaining):
         if isinstance(event, TextDelta):
             if not event.text:
                 continue
@@ -466,6 +568,20 @@ async def _complete(
     if parts:  # the response's text is complete: a listener speaks its last sentence now
         turn.emit("delta", {"text": "", "end": True})
     return "".join(parts).strip(), calls
+
+
+async def _open(
+    turn: TurnContext, request: ModelRequest, remaining: float
+) -> AsyncIterator[ChatEvent]:
+    """The turn's early response when it asked the same, else a new request (the early one,
+    if any, is closed: only a turn's first response can be sent early)."""
+    early, turn.early = turn.early, None
+    if early is not None:
+        adopted = early.adopt(request)
+        if adopted is not None:
+            return adopted
+        await early.discard()
+    return request.send(turn.model, remaining)
 
 
 def _apology(
