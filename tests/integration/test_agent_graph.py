@@ -523,13 +523,16 @@ def test_a_consumer_leaving_mid_answer_stops_the_model_and_keeps_what_was_said(
 
 class EchoModel:
     """A provider whose answer follows from the conversation it is sent (so a request sent
-    early and one sent late can be told apart); it logs each request's history, whether its
-    first event was delivered, and whether its stream was closed before it finished."""
+    early and one sent late can be told apart). It logs `model` when a request starts and
+    `closed` when a stream is closed before it finished; `stalls(history)` says which
+    requests it never answers."""
 
     provider, model = "scripted", "echo-1"
 
-    def __init__(self, log: list[str], latency_s: float = 0.0) -> None:
-        self.log, self.latency_s = log, latency_s
+    def __init__(
+        self, log: list[str], stalls: Callable[[list[str]], bool] = lambda _history: False
+    ) -> None:
+        self.log, self.stalls = log, stalls
         self.requests: list[dict[str, Any]] = []
 
     async def stream(
@@ -539,11 +542,14 @@ class EchoModel:
         self.requests.append(request)
         self.log.append("model")
         try:
-            await asyncio.sleep(self.latency_s)
+            if self.stalls(request["history"]):
+                await asyncio.Event().wait()
             yield TextDelta(f"Message {len(messages)}: you said {messages[-1].content}.")
             request["answered"] = True
         finally:
-            request["closed"] = not request["answered"]
+            if not request["answered"]:
+                request["closed"] = True
+                self.log.append("closed")
 
 
 def test_the_first_model_request_goes_out_before_the_thread_is_read(
@@ -568,24 +574,56 @@ def test_the_first_model_request_goes_out_before_the_thread_is_read(
     assert not any(r["closed"] for r in model.requests)
 
 
-@pytest.mark.parametrize("latency_s", [0.0, 0.05], ids=["answered", "still-waiting"])
+@pytest.mark.parametrize("early_answers", [True, False], ids=["answered", "still-waiting"])
 def test_an_early_request_on_a_stale_thread_is_closed_and_asked_again(
-    state_store_factory: Callable[[str], StateStore], tools: ScriptTools, latency_s: float
+    state_store_factory: Callable[[str], StateStore], tools: ScriptTools, early_answers: bool
 ) -> None:
     store = state_store_factory(f"t{uuid.uuid4().hex[:12]}")
     log: list[str] = []
-    here, elsewhere = EchoModel(log, latency_s), EchoModel(log)
+    stale = ["one", "Message 1: you said one.", "three"]
+    here = EchoModel(log, stalls=lambda history: not early_answers and history == stale)
     this_instance = make_runner(here, tools.registry(), store)
-    other_instance = make_runner(elsewhere, tools.registry(), store)
+    other_instance = make_runner(EchoModel([]), tools.registry(), store)
     this_instance.run_sync(turn("one"))
     other_instance.run_sync(turn("two"))  # this instance's kept checkpoint is now stale
+    del log[:]
 
     answer = this_instance.run_sync(turn("three"))
 
     early, asked = here.requests[1:]
-    assert early["history"] == ["one", "Message 1: you said one.", "three"]
-    assert early["closed"], "the stale request was closed, its provider stops"
+    assert early["history"] == stale
+    # The stale request is closed (its provider stops) before the model is asked again.
+    assert log == ["model", "closed", "model"]
     assert asked["history"][-3:] == ["two", "Message 3: you said two.", "three"]
     assert answer["response"] == "Message 5: you said three."
     stored = _run(this_instance.agent.messages(thread_id("u1", "s1")))
     assert [m["content"] for m in stored][-2:] == ["three", "Message 5: you said three."]
+
+
+def test_a_consumer_leaving_while_the_early_request_waits_closes_it(tools: ScriptTools) -> None:
+    asked_again = asyncio.Event()
+
+    def stalls(history: list[str]) -> bool:
+        """The first turn is answered, the second never is."""
+        if len(history) == 1:
+            return False
+        asked_again.set()
+        return True
+
+    model = EchoModel([], stalls)
+    runner = make_runner(model, tools.registry())
+    runner.run_sync(turn("hello"))
+
+    async def leave() -> None:
+        consumer = asyncio.ensure_future(runner.run(turn("hello again")))
+        await asked_again.wait()  # the early request is out
+        consumer.cancel()  # the listener is gone before a word was said
+        with pytest.raises(asyncio.CancelledError):
+            await consumer
+
+    _run(leave())
+
+    assert len(model.requests) == 2, "the request was not sent again"
+    assert model.requests[1]["closed"], "the waiting request was closed: its provider stops"
+    stored = _run(runner.agent.messages("u1:s1"))
+    assert [m["content"] for m in stored] == ["hello", "Message 1: you said hello.", "hello again"]

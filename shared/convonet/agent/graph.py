@@ -38,7 +38,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext, suppress
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypedDict
@@ -146,8 +146,9 @@ class EarlyResponse:
             return
         first, self._first = self._first, None
         first.cancel()
-        with suppress(asyncio.CancelledError, Exception):
-            await first
+        await asyncio.wait([first])  # unlike awaiting it, never swallows our own cancellation
+        if not first.cancelled():
+            first.exception()  # a failure nobody waits for is retrieved, not logged as lost
         await _close(self._stream)
 
 
