@@ -98,6 +98,7 @@ class Settings(BaseSettings):
     transfer_extensions: dict[str, str] = Field(default_factory=lambda: {"support": "2001"})
     fusionpbx_sip_domain: str = "pbx.convonet.local"
     agent_max_tool_rounds: int = 4
+    agent_early_request: bool = True
     agent_monthly_token_limit: int = 0
     agent_thread_ttl_s: float = 7 * 24 * 3600
     restaurant_timezone: str = "America/Los_Angeles"

@@ -7,6 +7,7 @@ stalls, two that only finish together), so budgets and parallelism are observabl
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -552,9 +553,11 @@ class EchoModel:
                 self.log.append("closed")
 
 
+@pytest.mark.parametrize("early", [True, False], ids=["early", "AGENT_EARLY_REQUEST=false"])
 def test_the_first_model_request_goes_out_before_the_thread_is_read(
-    tmp_path: Path, tools: ScriptTools
+    configure: Callable[..., Any], tmp_path: Path, tools: ScriptTools, early: bool
 ) -> None:
+    configure(AGENT_EARLY_REQUEST=early)
     log: list[str] = []
     store = RecordingStore(tmp_path / "recording.db", log)
     model = EchoModel(log)
@@ -565,7 +568,8 @@ def test_the_first_model_request_goes_out_before_the_thread_is_read(
     answer = runner.run_sync(turn("hello again"))
 
     # From the checkpoint this process kept, the request is sent while the graph starts.
-    assert [entry for entry in log if entry != f"set {THREADS}"][:2] == ["model", f"get {THREADS}"]
+    first_two = ["model", f"get {THREADS}"] if early else [f"get {THREADS}", "model"]
+    assert [entry for entry in log if entry != f"set {THREADS}"][:2] == first_two
     assert answer["response"] == "Message 3: you said hello again."
     assert [r["history"] for r in model.requests] == [
         ["hello"],
@@ -576,7 +580,10 @@ def test_the_first_model_request_goes_out_before_the_thread_is_read(
 
 @pytest.mark.parametrize("early_answers", [True, False], ids=["answered", "still-waiting"])
 def test_an_early_request_on_a_stale_thread_is_closed_and_asked_again(
-    state_store_factory: Callable[[str], StateStore], tools: ScriptTools, early_answers: bool
+    state_store_factory: Callable[[str], StateStore],
+    tools: ScriptTools,
+    early_answers: bool,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     store = state_store_factory(f"t{uuid.uuid4().hex[:12]}")
     log: list[str] = []
@@ -588,8 +595,10 @@ def test_an_early_request_on_a_stale_thread_is_closed_and_asked_again(
     other_instance.run_sync(turn("two"))  # this instance's kept checkpoint is now stale
     del log[:]
 
-    answer = this_instance.run_sync(turn("three"))
+    with caplog.at_level(logging.INFO, logger="convonet.agent.graph"):
+        answer = this_instance.run_sync(turn("three"))
 
+    assert "asks the model again: its thread changed elsewhere" in caplog.text
     early, asked = here.requests[1:]
     assert early["history"] == stale
     # The stale request is closed (its provider stops) before the model is asked again.

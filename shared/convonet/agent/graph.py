@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -67,6 +68,8 @@ from convonet.tools import ToolContext, ToolRegistry, ToolResult, get_registry
 Message = dict[str, Any]
 Emit = Callable[[str, dict[str, Any]], None]
 Span = Callable[[str, str], AbstractContextManager[Any]]
+
+log = logging.getLogger(__name__)
 
 AGENT_NODE = "agent"
 MAX_MESSAGES = 60
@@ -188,6 +191,8 @@ class TurnContext:
     now: datetime
     emit: Emit
     span: Span = lambda _op, _name: nullcontext()
+    send_early: bool = True
+    """Send the first model request before the graph starts (AGENT_EARLY_REQUEST)."""
     started: float = field(default_factory=time.perf_counter)
     status: Literal["success", "failed", "timeout"] = "success"
     error: str | None = None
@@ -303,7 +308,7 @@ class Agent:
         the node adopts it when its own request turns out the same, which it does unless
         another instance wrote the thread meanwhile. None when there is nothing to go on
         (no kept checkpoint, a history to repair) or the route needs the model."""
-        if not isinstance(self.checkpointer, StateStoreCheckpointer):
+        if not turn.send_early or not isinstance(self.checkpointer, StateStoreCheckpointer):
             return None
         values = self.checkpointer.newest_values(thread_id)
         if values is None:
@@ -581,6 +586,7 @@ async def _open(
         adopted = early.adopt(request)
         if adopted is not None:
             return adopted
+        log.info("turn %s asks the model again: its thread changed elsewhere", turn.interaction_id)
         await early.discard()
     return request.send(turn.model, remaining)
 

@@ -225,6 +225,7 @@ class TurnRunner:
             deadline=clock.monotonic() + settings.agent_timeout_s,
             tool_timeout_s=settings.tool_timeout_s,
             max_rounds=settings.agent_max_tool_rounds,
+            send_early=settings.agent_early_request,
             timezone=prompts.restaurant_timezone(),
             now=clock.now(),
             emit=lambda name, data: emit((name, data)),
