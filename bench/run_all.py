@@ -45,7 +45,9 @@ ABOUT = {
     "in-process benches the user speaks for 5 ms before each turn's final transcript, so every "
     "turn starts from an idle loop, as a real one does. Our turn sends its first model request "
     "before the agent graph has started (convonet/agent/graph.py), so with 50 ms stubs the "
-    "graph's start runs while the model thinks; with 0 ms stubs nothing can hide it.",
+    "graph's start runs while the model thinks; with 0 ms stubs nothing can hide it. The `host` "
+    "line times one burst of Python back to back and after 50 ms idle: where the host makes the "
+    "second several times slower, every 50 ms figure (ours and Pipecat's) carries that.",
     "voice_load": "50, 200 and 400 simultaneous WebSocket sessions on one gateway process (its "
     "own child process), each taking a turn about every 3 s: overhead p95 in the server and at "
     "the clients, RSS per session, event-loop lag.",
