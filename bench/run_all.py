@@ -3,7 +3,9 @@
 Each bench runs as its own process (so every one starts cold and none skews another), its
 output is echoed as it comes and kept verbatim for the document, with the machine it ran on
 and how to reproduce it. A bench that fails is reported in the document and makes the run
-exit non-zero, after the others have run.
+exit non-zero, after the others have run. With --only, the benches named are run and their
+sections replaced; every other bench's section stays as the last run wrote it, with the time
+it ran.
 
     .venv/bin/python bench/run_all.py [--only cold_start tool_call]
 """
@@ -67,6 +69,7 @@ class Outcome:
     seconds: float
     returncode: int
     output: str
+    finished: datetime
 
 
 def benches(only: list[str] | None) -> list[Path]:
@@ -91,7 +94,9 @@ def run(path: Path) -> Outcome:
     for line in proc.stdout:
         print(line, end="", flush=True)
         lines.append(line)
-    return Outcome(path.stem, time.perf_counter() - started, proc.wait(), "".join(lines))
+    returncode = proc.wait()
+    seconds = time.perf_counter() - started
+    return Outcome(path.stem, seconds, returncode, "".join(lines), datetime.now(UTC))
 
 
 def machine() -> list[str]:
@@ -108,11 +113,39 @@ def machine() -> list[str]:
         f"- Python {platform.python_version()} on {platform.platform()}",
         "- Load average at the start (1, 5, 15 min): "
         + ", ".join(f"{load:.2f}" for load in os.getloadavg()),
-        f"- Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Written: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC (each section says when its bench ran)",
     ]
 
 
-def document(outcomes: list[Outcome]) -> str:
+def earlier_sections(text: str) -> dict[str, str]:
+    """The bench sections of an earlier document, verbatim, by bench name."""
+    sections: dict[str, str] = {}
+    current: str | None = None
+    for chunk in text.split("\n## ")[1:]:
+        name = chunk.split("\n", 1)[0].split(" ", 1)[0]
+        if name in ABOUT or (BENCH / f"{name}.py").exists():
+            current = name
+            sections[name] = "## " + chunk
+        elif current is not None:  # a line of a bench's own output that looks like a header
+            sections[current] += "\n## " + chunk
+    return {name: body.rstrip("\n") for name, body in sections.items()}
+
+
+def section(outcome: Outcome) -> list[str]:
+    status = "" if outcome.returncode == 0 else f" — FAILED (exit {outcome.returncode})"
+    return [
+        f"## {outcome.name}{status}",
+        "",
+        ABOUT.get(outcome.name, f"bench/{outcome.name}.py"),
+        f"Took {outcome.seconds:.0f} s, finished {outcome.finished:%Y-%m-%d %H:%M} UTC.",
+        "",
+        "```",
+        outcome.output.rstrip(),
+        "```",
+    ]
+
+
+def document(outcomes: list[Outcome], earlier: dict[str, str]) -> str:
     parts = [
         "# Performance",
         "",
@@ -129,26 +162,19 @@ def document(outcomes: list[Outcome]) -> str:
         "",
         "```",
         "make bench                                   # all of them, rewrites this file",
-        ".venv/bin/python bench/run_all.py --only cold_start tool_call",
+        ".venv/bin/python bench/run_all.py --only cold_start tool_call  # those; keeps the rest",
         ".venv/bin/python bench/<name>.py             # one, printing only",
         "```",
         "",
         "PostgreSQL figures need the test server at 127.0.0.1:5432 (`bash "
         "scripts/ensure_postgres.sh`); without it those rows are skipped.",
     ]
-    for outcome in outcomes:
-        status = "" if outcome.returncode == 0 else f" — FAILED (exit {outcome.returncode})"
-        parts += [
-            "",
-            f"## {outcome.name}{status}",
-            "",
-            ABOUT.get(outcome.name, f"bench/{outcome.name}.py"),
-            f"Took {outcome.seconds:.0f} s.",
-            "",
-            "```",
-            outcome.output.rstrip(),
-            "```",
-        ]
+    fresh = {outcome.name: outcome for outcome in outcomes}
+    for path in benches(None):
+        if path.stem in fresh:
+            parts += ["", *section(fresh[path.stem])]
+        elif path.stem in earlier:
+            parts += ["", earlier[path.stem]]
     return "\n".join(parts) + "\n"
 
 
@@ -157,7 +183,8 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", help="bench names (file stems) to run")
     args = parser.parse_args()
     outcomes = [run(path) for path in benches(args.only)]
-    DOC.write_text(document(outcomes))
+    earlier = earlier_sections(DOC.read_text()) if args.only and DOC.exists() else {}
+    DOC.write_text(document(outcomes, earlier))
     print(f"wrote {DOC.relative_to(BENCH.parent)}")
     return 1 if any(o.returncode for o in outcomes) else 0
 
