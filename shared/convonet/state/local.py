@@ -15,6 +15,7 @@ import math
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,7 @@ _TAG = "$t"
 _PURGE_EVERY_WRITES = 200
 _INEQUALITIES = frozenset({"<", "<=", ">", ">=", "!="})
 _OPERATORS = _INEQUALITIES | {"==", "in", "array_contains"}
+_LOCKED_RETRY_S = 0.01
 
 # One lock per database file, so threads of one process queue on it instead of polling
 # SQLite's busy handler; other processes still serialise through SQLite's own lock.
@@ -63,8 +65,8 @@ class LocalStateStore:
         Path(self._path).parent.mkdir(parents=True, exist_ok=True)
         with self._write_lock:
             conn = self._conn()
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
+            self._while_locked(lambda: conn.execute("PRAGMA journal_mode=WAL"))
+            self._while_locked(lambda: conn.executescript(_SCHEMA))
 
     # -- port ------------------------------------------------------------------------------
 
@@ -186,6 +188,24 @@ class LocalStateStore:
         if not collection or "/" in collection:
             raise ValueError(f"invalid collection name {collection!r}")
         return self._prefix + collection
+
+    def _while_locked(self, statement: Callable[[], object]) -> None:
+        """Run `statement`, again while the file is locked, up to the busy timeout.
+
+        Processes opening a new file at once meet in the switch to WAL and the schema's first
+        write. There SQLite answers "database is locked" at once instead of waiting: its busy
+        handler is not called where waiting could deadlock (a reader asking to write while
+        another does), so the store waits itself.
+        """
+        deadline = time.monotonic() + self._busy_timeout_ms / 1000
+        while True:
+            try:
+                statement()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(_LOCKED_RETRY_S)
 
     def _conn(self) -> sqlite3.Connection:
         """This thread's connection; a forked child opens its own rather than share a handle."""
