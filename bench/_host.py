@@ -17,6 +17,7 @@ import json
 import re
 import time
 
+from _voice_stubs import percentiles
 from pydantic import BaseModel
 
 IDLE_S = 0.05
@@ -36,25 +37,29 @@ def _burst() -> None:
         _WORDS.findall("table 4 party 2 time 1930")
 
 
-async def _timed(idle_s: float, runs: int) -> list[float]:
+async def _timed(idle_s: float, runs: int) -> tuple[float, float, float]:
+    """p50, p95, p99 ms of the burst, each run after `idle_s` asleep."""
     samples = []
     for _ in range(runs):
         await asyncio.sleep(idle_s)
         started = time.perf_counter()
         _burst()
         samples.append((time.perf_counter() - started) * 1000)
-    return sorted(samples)
+    return percentiles(samples)
 
 
 async def post_idle_penalty(runs: int = 200) -> dict[str, float]:
     """p50/p95 ms of the burst straight after other work and after IDLE_S asleep, and their
     ratios; printed as one line."""
-    warm, idle = await _timed(0.0, runs), await _timed(IDLE_S, runs)
+    (warm_p50, warm_p95, _), (idle_p50, idle_p95, _) = (
+        await _timed(0.0, runs),
+        await _timed(IDLE_S, runs),
+    )
     figures = {
-        "warm_p50": warm[runs // 2],
-        "warm_p95": warm[int(runs * 0.95)],
-        "after_idle_p50": idle[runs // 2],
-        "after_idle_p95": idle[int(runs * 0.95)],
+        "warm_p50": warm_p50,
+        "warm_p95": warm_p95,
+        "after_idle_p50": idle_p50,
+        "after_idle_p95": idle_p95,
     }
     figures["ratio_p50"] = figures["after_idle_p50"] / figures["warm_p50"]
     figures["ratio_p95"] = figures["after_idle_p95"] / figures["warm_p95"]

@@ -119,11 +119,12 @@ def machine() -> list[str]:
 
 def earlier_sections(text: str) -> dict[str, str]:
     """The bench sections of an earlier document, verbatim, by bench name."""
+    names = {path.stem for path in benches(None)}
     sections: dict[str, str] = {}
     current: str | None = None
     for chunk in text.split("\n## ")[1:]:
         name = chunk.split("\n", 1)[0].split(" ", 1)[0]
-        if name in ABOUT or (BENCH / f"{name}.py").exists():
+        if name in names:
             current = name
             sections[name] = "## " + chunk
         elif current is not None:  # a line of a bench's own output that looks like a header

@@ -6,8 +6,8 @@ import multiprocessing
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
-from typing import Any
 
 import pytest
 from convonet.clock import FakeClock
@@ -36,7 +36,7 @@ def test_concurrent_transactions_are_isolated(local_store: LocalStateStore) -> N
     assert sorted(stored["items"]) == list(range(20))
 
 
-def _increment_many(path: str, times: int, start: Any) -> None:
+def _increment_many(path: str, times: int, start: Barrier) -> None:
     start.wait()
     store = LocalStateStore(path, namespace="shared")
     for _ in range(times):
