@@ -85,6 +85,13 @@ def test_reservations_loads_only_the_models_it_uses() -> None:
     assert models == {f"convonet.db.models.{m}" for m in ("base", "identity", "restaurant")}
 
 
+def test_reservations_loads_the_token_module_only_for_a_token() -> None:
+    """Guests' routes take no token, so PyJWT and the token module wait for a staff call."""
+    spec = next(f for f in FUNCTIONS if f.name == "reservations")
+    loaded = _modules_after_loading(spec)
+    assert sorted(m for m in ("jwt", "convonet.auth.tokens") if m in loaded) == []
+
+
 @pytest.mark.parametrize("spec", LIGHT_HTTP, ids=lambda f: f.name)
 def test_a_light_http_function_leaves_its_loaded_heap_frozen(spec: FunctionSpec) -> None:
     loaded = _load(spec)

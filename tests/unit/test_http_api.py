@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from convonet.http.errors import ApiError
 from convonet.state import get_state_store
 from flask.testing import FlaskClient
 
@@ -224,3 +225,25 @@ def test_concurrent_first_requests_share_one_url_map() -> None:
     assert [params for _, params in results] == [
         {"item_id": f"a{n}", "part_id": f"b{n}"} for n in range(threads)
     ]
+
+
+def test_the_url_map_matches_without_compiling_url_builders() -> None:
+    """The API's rules skip werkzeug's URL builders (their cost is a cold start's first request).
+
+    If a werkzeug release stops calling `_compile_builder`, the rule's builder is werkzeug's
+    own again and this fails, so the pin can be revisited rather than the saving silently lost.
+    """
+    from convonet.http.api import HttpApi
+
+    api = HttpApi("match_only", title="Match only", prefixes=["/m"])
+    api.get("/items/{item_id}")(lambda request: {})
+    api.post("/items")(lambda request: {})
+    route, params = api._match("/m/items/42", "GET")
+    assert (route.method, params) == ("GET", {"item_id": "42"})
+    with pytest.raises(ApiError) as not_allowed:
+        api._match("/m/items/42", "DELETE")
+    assert not_allowed.value.status == 405
+    rule = next(iter(api._map().iter_rules()))
+    assert rule._build.__func__.__name__ == "_never_built"
+    with pytest.raises(NotImplementedError):
+        api._map().bind("localhost").build("0", {"item_id": "1"})

@@ -1,4 +1,9 @@
-"""`require_auth`: every function's way to learn who is calling, from a verified credential only."""
+"""`require_auth`: every function's way to learn who is calling, from a verified credential only.
+
+The token module (PyJWT, the settings) loads on the first call that carries a token, not with
+this one: light functions whose public routes take no token (reservations' guests) never
+pay for it in their cold start.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from convonet.auth.tokens import TokenError, decode_service_token, decode_user_token
 from convonet.http.api import ApiRequest
 from convonet.http.errors import ApiError, forbidden, unauthorized
 
@@ -50,6 +54,8 @@ def require_auth(
 
 
 def _user_principal(token: str) -> Principal | None:
+    from convonet.auth.tokens import TokenError, decode_user_token
+
     try:
         claims = decode_user_token(token, "access")
     except TokenError as exc:
@@ -60,6 +66,8 @@ def _user_principal(token: str) -> Principal | None:
 
 
 def _service_principal(token: str) -> Principal | None:
+    from convonet.auth.tokens import TokenError, decode_service_token
+
     try:
         claims = decode_service_token(token)
     except TokenError:
