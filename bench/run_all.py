@@ -70,6 +70,7 @@ class Outcome:
     returncode: int
     output: str
     finished: datetime
+    cpu: str  # a section kept from an earlier run may come from another machine
 
 
 def benches(only: list[str] | None) -> list[Path]:
@@ -96,11 +97,11 @@ def run(path: Path) -> Outcome:
         lines.append(line)
     returncode = proc.wait()
     seconds = time.perf_counter() - started
-    return Outcome(path.stem, seconds, returncode, "".join(lines), datetime.now(UTC))
+    return Outcome(path.stem, seconds, returncode, "".join(lines), datetime.now(UTC), cpu_model())
 
 
-def machine() -> list[str]:
-    cpu = next(
+def cpu_model() -> str:
+    return next(
         (
             line.split(":", 1)[1].strip()
             for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -108,8 +109,12 @@ def machine() -> list[str]:
         ),
         platform.processor() or "unknown",
     )
+
+
+def machine() -> list[str]:
     return [
-        f"- CPU: {cpu}, {os.cpu_count()} logical cores (`nproc` {len(os.sched_getaffinity(0))})",
+        f"- CPU: {cpu_model()}, {os.cpu_count()} logical cores"
+        f" (`nproc` {len(os.sched_getaffinity(0))})",
         f"- Python {platform.python_version()} on {platform.platform()}",
         "- Load average at the start (1, 5, 15 min): "
         + ", ".join(f"{load:.2f}" for load in os.getloadavg()),
@@ -138,7 +143,8 @@ def section(outcome: Outcome) -> list[str]:
         f"## {outcome.name}{status}",
         "",
         ABOUT.get(outcome.name, f"bench/{outcome.name}.py"),
-        f"Took {outcome.seconds:.0f} s, finished {outcome.finished:%Y-%m-%d %H:%M} UTC.",
+        f"Took {outcome.seconds:.0f} s, finished {outcome.finished:%Y-%m-%d %H:%M} UTC"
+        f" on {outcome.cpu}.",
         "",
         "```",
         outcome.output.rstrip(),

@@ -23,7 +23,7 @@ def _run_all() -> ModuleType:
 
 def _outcome(run_all: ModuleType, name: str, output: str, returncode: int = 0) -> object:
     finished = datetime(2026, 11, 30, 9, 40, tzinfo=UTC)
-    return run_all.Outcome(name, 12.0, returncode, output, finished)
+    return run_all.Outcome(name, 12.0, returncode, output, finished, "Test CPU 9000")
 
 
 def test_only_replaces_the_sections_it_ran_and_keeps_the_others() -> None:
@@ -49,7 +49,7 @@ def test_only_replaces_the_sections_it_ran_and_keeps_the_others() -> None:
     assert "first run\n## not a bench\nmore\n```" in earlier["tool_call"]
     assert "## not a bench" not in refreshed
     assert "## tool_call — FAILED (exit 1)" in refreshed
-    assert "finished 2026-11-30 09:40 UTC" in refreshed
+    assert "finished 2026-11-30 09:40 UTC on Test CPU 9000." in refreshed
     order = [refreshed.index(f"## {name}") for name in ("cold_start", "tool_call", "voice_turn")]
     assert order == sorted(order)
     assert refreshed.count("## cold_start") == 1
