@@ -7,7 +7,9 @@ conversation's thread (thread id = user id + session id; a turn without a user n
 thread), stream `delta`, `tool_call` and `tool_result` events as they happen, wait for the
 write-behind checkpoint and end with `final`; the bookkeeping that need not delay the answer
 (token counters, the `agent-interactions` event) runs right after `final` is handed over, even
-when the consumer stops there. A Sentry transaction with spans for routing, each model call
+when the consumer stops there, on a worker thread: it is a StateStore write and a publish, and
+the event loop it would block may be serving hundreds of other voice sessions (at 400 on one
+process, bench/voice_load.py's in-process p95 went from 10.9-22.4 ms to 7.7-13.5 ms). A Sentry transaction with spans for routing, each model call
 and each tool wraps the turn when SENTRY_DSN is set.
 
 An unreachable StateStore degrades the turn instead of failing it: no thread reset, no usage
@@ -117,7 +119,7 @@ class TurnRunner:
             try:
                 yield "final", body
             finally:
-                self._account(request, provider, model, turn, body)
+                await self._account(request, provider, model, turn, body)
 
     async def _cut(
         self,
@@ -139,7 +141,7 @@ class TurnRunner:
         finally:
             await _cancel(task)
         body = await self._stored_answer(thread, request, provider, model, turn)
-        self._account(request, provider, model, turn, body)
+        await self._account(request, provider, model, turn, body)
 
     async def _stored_answer(
         self, thread: str, request: TurnRequest, provider: str, model: ChatModel, turn: TurnContext
@@ -302,7 +304,17 @@ class TurnRunner:
         _publish(request, turn_body, "success", "monthly token limit reached", Usage())
         return turn_body
 
-    def _account(
+    async def _account(
+        self,
+        request: TurnRequest,
+        provider: str,
+        model: ChatModel,
+        turn: TurnContext,
+        body: Mapping[str, Any],
+    ) -> None:
+        await asyncio.to_thread(self._account_now, request, provider, model, turn, body)
+
+    def _account_now(
         self,
         request: TurnRequest,
         provider: str,
