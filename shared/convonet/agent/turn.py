@@ -9,8 +9,9 @@ write-behind checkpoint and end with `final`; the bookkeeping that need not dela
 (token counters, the `agent-interactions` event) runs right after `final` is handed over, even
 when the consumer stops there, on a worker thread: it is a StateStore write and a publish, and
 the event loop it would block may be serving hundreds of other voice sessions (at 400 on one
-process, bench/voice_load.py's in-process p95 went from 10.9-22.4 ms to 7.7-13.5 ms). A Sentry transaction with spans for routing, each model call
-and each tool wraps the turn when SENTRY_DSN is set.
+process, bench/voice_load.py's in-process p95 went from 10.9-22.4 ms to 7.7-13.5 ms). A
+Sentry transaction with spans for routing, each model call and each tool wraps the turn when
+SENTRY_DSN is set.
 
 An unreachable StateStore degrades the turn instead of failing it: no thread reset, no usage
 limit check, no history (see the checkpointer and the tool ledger), and the event waits in
