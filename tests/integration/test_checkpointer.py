@@ -6,13 +6,17 @@ checkpointer API, as the graph does, to pin what is stored and what a read retur
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 from convonet.agent.checkpointer import THREADS, StateStoreCheckpointer
 from convonet.clock import FakeClock
 from convonet.state import StateStore
+from convonet.state.local import LocalStateStore
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.base import empty_checkpoint
+from langgraph.checkpoint.base import CheckpointTuple, empty_checkpoint
 
 THREAD: RunnableConfig = {"configurable": {"thread_id": "t1", "checkpoint_ns": ""}}
 
@@ -99,3 +103,33 @@ def test_the_thread_document_expires_after_the_ttl(
     _put(saver, THREAD, 0)
     clock.advance(61)
     assert StateStoreCheckpointer(state_store).get_tuple(THREAD) is None
+
+
+def test_a_cancelled_flush_leaves_the_write_pending_for_the_next_read(tmp_path: Path) -> None:
+    """A barge-in cancels the turn while it waits for its checkpoint write, which runs on a
+    worker thread. The write must still land, and the next read of the thread wait for it.
+    Another connection holds the database's write lock meanwhile, as another process may."""
+    path = tmp_path / "state.db"
+    saver = StateStoreCheckpointer(LocalStateStore(path))
+    checkpoint = empty_checkpoint()
+    checkpoint["channel_values"] = {"step": 1}
+
+    async def scenario(blocker: sqlite3.Connection) -> CheckpointTuple | None:
+        await saver.aput(THREAD, checkpoint, {"source": "loop", "step": 1}, {})
+        flush = asyncio.ensure_future(saver.aflush("t1"))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        flush.cancel()
+        await asyncio.wait([flush])
+        read = asyncio.ensure_future(saver.aget_tuple(THREAD))
+        await asyncio.wait([read], timeout=0.2)
+        blocker.execute("COMMIT")  # the other writer lets go; the flushed write lands
+        return await read
+
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        found = asyncio.run(scenario(blocker))
+    finally:
+        blocker.close()
+    assert found is not None and found.checkpoint["channel_values"] == {"step": 1}

@@ -221,14 +221,19 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
         self.delete_thread(thread_id)
 
     async def aflush(self, thread_id: str) -> None:
-        """Wait until the thread's write-behind checkpoints are stored (re-raising a failure)."""
+        """Wait until the thread's write-behind checkpoints are stored (re-raising a failure).
+
+        Shielded: a waiter cancelled meanwhile (a barge-in cancels the turn that flushes) must
+        neither cancel the write, which its worker thread finishes anyway, nor drop it from
+        `_pending` before it lands, or the next read of the thread would run ahead of it.
+        """
         pending = self._pending.get(thread_id)
         if pending is None:
             return
         try:
-            await pending
+            await asyncio.shield(pending)
         finally:
-            if self._pending.get(thread_id) is pending:
+            if pending.done() and self._pending.get(thread_id) is pending:
                 del self._pending[thread_id]
 
     # Storage ----------------------------------------------------------------------------------
