@@ -120,7 +120,7 @@ class TurnRunner:
             try:
                 yield "final", body
             finally:
-                await self._account(request, provider, model, turn, body)
+                await asyncio.to_thread(_account, request, provider, turn, body)
 
     async def _cut(
         self,
@@ -142,7 +142,7 @@ class TurnRunner:
         finally:
             await _cancel(task)
         body = await self._stored_answer(thread, request, provider, model, turn)
-        await self._account(request, provider, model, turn, body)
+        await asyncio.to_thread(_account, request, provider, turn, body)
 
     async def _stored_answer(
         self, thread: str, request: TurnRequest, provider: str, model: ChatModel, turn: TurnContext
@@ -305,34 +305,6 @@ class TurnRunner:
         _publish(request, turn_body, "success", "monthly token limit reached", Usage())
         return turn_body
 
-    async def _account(
-        self,
-        request: TurnRequest,
-        provider: str,
-        model: ChatModel,
-        turn: TurnContext,
-        body: Mapping[str, Any],
-    ) -> None:
-        await asyncio.to_thread(self._account_now, request, provider, model, turn, body)
-
-    def _account_now(
-        self,
-        request: TurnRequest,
-        provider: str,
-        model: ChatModel,
-        turn: TurnContext,
-        body: Mapping[str, Any],
-    ) -> None:
-        spent = Usage(turn.input_tokens, turn.output_tokens)
-        if request.user_id:
-            try:
-                usage.record_usage(request.user_id, provider, spent)
-            except StateStoreError as exc:
-                log.warning("token usage of turn %s not counted: %s", request.interaction_id, exc)
-            except Exception:
-                log.exception("could not record token usage of turn %s", request.interaction_id)
-        _publish(request, body, turn.status, turn.error, spent, turn.tool_calls)
-
 
 def trim_to_heard(
     messages: list[Message], interaction_id: str, heard_text: str
@@ -403,6 +375,22 @@ def _over_limit(user_id: str) -> bool:
 def _fail(turn: TurnContext, status: Literal["failed", "timeout"], text: str, error: str) -> None:
     turn.status, turn.error = status, error
     turn.say(text)
+
+
+def _account(
+    request: TurnRequest, provider: str, turn: TurnContext, body: Mapping[str, Any]
+) -> None:
+    """The turn's token counters and its `agent-interactions` event; run on a worker thread
+    (see the module docstring), and never failing the turn."""
+    spent = Usage(turn.input_tokens, turn.output_tokens)
+    if request.user_id:
+        try:
+            usage.record_usage(request.user_id, provider, spent)
+        except StateStoreError as exc:
+            log.warning("token usage of turn %s not counted: %s", request.interaction_id, exc)
+        except Exception:
+            log.exception("could not record token usage of turn %s", request.interaction_id)
+    _publish(request, body, turn.status, turn.error, spent, turn.tool_calls)
 
 
 def _publish(
