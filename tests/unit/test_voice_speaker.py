@@ -4,6 +4,9 @@ ahead of the one being spoken, and is spoken strictly in order."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
+import weakref
 
 from convonet.speech.fixed import FixedTextToSpeech
 from convonet.voice.pipeline import SentenceSpeaker, SpokenAudio
@@ -87,3 +90,54 @@ def test_audio_already_made_leaves_in_pieces_of_at_most_half_a_second() -> None:
     assert all(size <= limit for size in sizes)
     assert len(sizes) == 4  # 84 chunks of 20 ms become 4 pieces
     assert pieces[-1].last and not pieces[-1].pcm16
+
+
+def test_a_spoken_answer_is_freed_without_the_garbage_collector() -> None:
+    """A turn's speech holds no reference cycle (speaker <-> syntheses, or a cancelled task's
+    exception and frames): at hundreds of sessions every cycle lengthens the collector's pauses,
+    which stall every turn in flight."""
+
+    async def run() -> tuple[bool, set[asyncio.Task[object]]]:
+        speaker = SentenceSpeaker(FixedTextToSpeech(chunk_ms=200), "en", 16000)
+        speaker.feed(SENTENCES)
+        speaker.finish()
+        async with contextlib.aclosing(speaker.audio()) as audio:
+            async for _piece in audio:
+                pass
+        await asyncio.sleep(0)  # the syntheses' tasks take their last step
+        freed = weakref.ref(speaker)
+        del speaker
+        return freed() is None, {t for t in asyncio.all_tasks() if t is not asyncio.current_task()}
+
+    gc.collect()
+    gc.disable()
+    try:
+        freed, left = asyncio.run(run())
+    finally:
+        gc.enable()
+    assert freed
+    assert left == set()
+
+
+def test_a_synthesis_already_made_ends_by_itself_when_the_audio_closes() -> None:
+    """Closing the audio releases a sentence whose audio is all made instead of cancelling it
+    (the two of the lookahead), cancels those still waiting for a slot, and a sentence fed
+    after the close is not synthesised."""
+
+    async def run() -> tuple[list[bool], list[str]]:
+        tts = FixedTextToSpeech(chunk_ms=200)
+        speaker = SentenceSpeaker(tts, "en", 16000)
+        audio = speaker.audio()
+        speaker.feed(SENTENCES)
+        await _next_chunk(audio)
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        await asyncio.sleep(0)  # the lookahead's second sentence is made too
+        await audio.aclose()  # type: ignore[attr-defined]
+        await asyncio.gather(*tasks, return_exceptions=True)
+        speaker.feed("One more thing. ")
+        await asyncio.sleep(0)
+        return sorted(t.cancelled() for t in tasks), tts.spoken
+
+    cancelled, spoken = asyncio.run(run())
+    assert cancelled == [False, False, True, True]
+    assert spoken == ["First I checked.", "Then I found two."]

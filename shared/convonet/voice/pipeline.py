@@ -254,6 +254,7 @@ class SentenceSpeaker:
         self._syntheses: list[_Synthesis] = []
         self._speaking = False
         self._finished = False
+        self._closed = False
 
     def feed(self, delta: str) -> None:
         for sentence in self._chunker.feed(delta):
@@ -274,6 +275,8 @@ class SentenceSpeaker:
         self._queue.put_nowait(None)
 
     def _add(self, sentence: str) -> None:
+        if self._closed:  # the audio has ended (a barge-in): nothing will speak it
+            return
         if self.first_sentence_at is None:
             self.first_sentence_at = time.perf_counter()
         self.sentences.append(sentence)
@@ -297,8 +300,12 @@ class SentenceSpeaker:
                 yield SpokenAudio(index, b"", self._rate(), last=True)
                 index += 1
         finally:
+            # The syntheses refer back to this speaker: dropping them here leaves no reference
+            # cycle, so a turn's speech is freed when the turn ends, not by the collector.
+            self._closed = True
             for synthesis in self._syntheses:
                 synthesis.cancel()
+            self._syntheses.clear()
 
     async def _synthesize(self, text: str) -> AsyncIterator[bytes]:
         """A voice that fails before its first byte is replaced by the fallback (the offline
@@ -337,6 +344,7 @@ class _Synthesis:
         self._text = text
         self._buffer: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._taken = asyncio.Event()
+        self._produced = False
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -351,6 +359,7 @@ class _Synthesis:
                         self._buffer.put_nowait(chunk)
             finally:
                 self._buffer.put_nowait(None)
+            self._produced = True
             await self._taken.wait()
 
     async def chunks(self, max_bytes: int) -> AsyncIterator[bytes]:
@@ -372,5 +381,13 @@ class _Synthesis:
             self._taken.set()
 
     def cancel(self) -> None:
-        if self._task is not None:
+        """Stop synthesising. A synthesis whose audio is all made only waits for it to be
+        taken: it is released to end by itself, since a cancelled task leaves its exception,
+        traceback and frames in a reference cycle for the collector (one per sentence, which
+        at hundreds of sessions made its pauses longer)."""
+        if self._task is None:
+            return
+        if self._produced:
+            self._taken.set()
+        else:
             self._task.cancel()
