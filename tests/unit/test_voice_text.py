@@ -165,3 +165,25 @@ def test_chunks_concatenate_back_to_the_input(text: str, step: int) -> None:
 )
 def test_normaliser_never_crashes(text: str, language: str) -> None:
     assert isinstance(normalise_for_speech(text, language), str)
+
+
+_SPEAKABLE_TEXT = st.lists(
+    st.sampled_from([*"aZ HNK-AB12.,:/$+()&%*_#>`[]!~<|•\n\t", "March ", " pm", "2026", "415"]),
+    max_size=40,
+).map("".join)
+
+
+@given(_SPEAKABLE_TEXT)
+@settings(max_examples=400, deadline=None)
+def test_the_shortcuts_never_change_what_is_spoken(text: str) -> None:
+    """Plain text skips the markdown rules, and the speakable pattern's lookahead skips
+    positions no rewrite starts at: both are only shortcuts, the rules' own result stands."""
+    from convonet.voice import text as module
+
+    markdown = text
+    for pattern, replacement in module._MD_RULES:
+        markdown = pattern.sub(replacement, markdown)
+    lines = (line.strip(" ,") for line in markdown.splitlines())
+    assert module.strip_markdown(text) == "\n".join(line for line in lines if line)
+    full = re.compile(module._SPEAKABLE.pattern.removeprefix(r"(?=[\dA-Z$+(\s])(?:")[:-1])
+    assert module._SPEAKABLE.sub(module._rewrite_en, text) == full.sub(module._rewrite_en, text)
