@@ -24,7 +24,12 @@ from convonet.voice.audio import (
     mulaw_decode,
     mulaw_encode,
 )
-from convonet.voice.protocol import CLIENT_TYPES, ProtocolError, parse_client_frame
+from convonet.voice.protocol import (
+    CLIENT_TYPES,
+    AudioChunkOut,
+    ProtocolError,
+    parse_client_frame,
+)
 from convonet.voice.twilio_media import (
     KNOWN_EVENTS,
     MediaEvent,
@@ -68,6 +73,26 @@ def test_any_bytes_are_a_frame_or_a_protocol_error(raw: bytes | str) -> None:
         assert exc.code in {"invalid_json", "invalid_message", "unknown_type"}
     else:
         assert frame.type in CLIENT_TYPES
+
+
+@FAST
+@given(st.binary(max_size=3000), st.text(max_size=40), st.text(max_size=64) | st.none())
+def test_an_audio_frame_is_written_as_pydantic_writes_it(
+    pcm: bytes, turn_id: str, session_id: str | None
+) -> None:
+    """The audio put into a serialised frame gives the JSON pydantic gives for the whole frame,
+    whatever the other fields hold (quotes and escapes included)."""
+    data = base64.b64encode(pcm).decode()
+    fields: dict[str, Any] = {
+        "seq": 7,
+        "mime_type": "audio/L16;rate=24000",
+        "sample_rate": 24000,
+        "is_final": False,
+        "turn_id": turn_id,
+        "session_id": session_id,
+    }
+    written = AudioChunkOut(data_b64="", **fields).json_with_audio(data)
+    assert written == AudioChunkOut(data_b64=data, **fields).model_dump_json()
 
 
 @FAST

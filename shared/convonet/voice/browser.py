@@ -51,14 +51,14 @@ class BrowserSink:
         self._seq += 1
         frame = p.AudioChunkOut(
             seq=self._seq,
-            data_b64=data,
+            data_b64="",
             mime_type=pcm_mime_type(rate) if rate else "",
             sample_rate=rate,
             is_final=is_final,
             turn_id=turn_id,
             session_id=self.session_id,
         )
-        await self.send(frame)
+        await self._send_text(frame.json_with_audio(data))
 
     async def clear(self) -> None:
         """The browser drops its own queued audio on `cancel` / `status interrupted`."""

@@ -199,6 +199,18 @@ class AudioChunkOut(ServerFrame):
     is_final: bool
     turn_id: str
 
+    def json_with_audio(self, data_b64: str) -> str:
+        """This frame (its `data_b64` empty) as JSON, carrying `data_b64`. Base64 needs no
+        escaping, so the audio is put into the serialised frame instead of being validated
+        and scanned by pydantic: a half-second frame costs 8 us instead of 43, for every
+        piece of audio a turn sends."""
+        text = self.model_dump_json()
+        cut = text.index(_EMPTY_AUDIO) + len(_EMPTY_AUDIO) - 1
+        return text[:cut] + data_b64 + text[cut:]
+
+
+_EMPTY_AUDIO = '"data_b64":""'
+
 
 class Timing(ServerFrame):
     type: Literal["timing"] = "timing"
