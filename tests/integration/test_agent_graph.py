@@ -26,7 +26,7 @@ from convonet.agent.graph import (
 from convonet.agent.turn import TurnRequest, TurnRunner, thread_id
 from convonet.llm.base import ChatEvent, ChatMessage, ChatModel, ProviderError, TextDelta, ToolCall
 from convonet.llm.scripted import ScriptedChatModel, ScriptedResponse, call_tool, say
-from convonet.state import StateStore
+from convonet.state import StateStore, set_state_store
 from convonet.state.base import Document
 from convonet.state.local import LocalStateStore
 from convonet.tools import ToolRegistry
@@ -636,3 +636,53 @@ def test_a_consumer_leaving_while_the_early_request_waits_closes_it(tools: Scrip
     assert model.requests[1]["closed"], "the waiting request was closed: its provider stops"
     stored = _run(runner.agent.messages("u1:s1"))
     assert [m["content"] for m in stored] == ["hello", "Message 1: you said hello.", "hello again"]
+
+
+def _thread_recording(store_class: type[Any], reads: list[tuple[str, bool]]) -> type[Any]:
+    """`store_class`, noting for each read its collection and whether it ran on this thread."""
+    test_thread = threading.get_ident()
+
+    class ThreadRecording(store_class):  # type: ignore[misc,valid-type]
+        def get(self, collection: str, key: str) -> Document | None:
+            reads.append((collection, threading.get_ident() == test_thread))
+            return super().get(collection, key)  # type: ignore[no-any-return]
+
+    return ThreadRecording
+
+
+@pytest.mark.parametrize(
+    "adapter", ["local", pytest.param("firestore", marks=pytest.mark.firestore)]
+)
+def test_a_store_whose_reads_block_is_read_off_the_event_loop(
+    adapter: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    configure,  # type: ignore[no-untyped-def]
+    tools: ScriptTools,
+) -> None:
+    """A turn's reads (the limit's counter, the thread's checkpoint) run on a worker thread on
+    Firestore, where each is an RPC that would stall every session the loop serves, and inline
+    on the embedded store, where the hop would cost more than the read."""
+    from convonet.state.firestore import FirestoreStateStore
+
+    configure(AGENT_MONTHLY_TOKEN_LIMIT=1000)
+    reads: list[tuple[str, bool]] = []
+    store: StateStore
+    if adapter == "firestore":
+        request.getfixturevalue("firestore_env")
+        store = _thread_recording(FirestoreStateStore, reads)(
+            project="convonet-test", namespace=f"t{uuid.uuid4().hex[:12]}"
+        )
+        request.addfinalizer(store.close)  # type: ignore[attr-defined]
+    else:
+        store = _thread_recording(LocalStateStore, reads)(tmp_path / "recording.db")
+    set_state_store(store)
+    runner = make_runner(ScriptedChatModel([say("One."), say("Two.")]), tools.registry(), store)
+    runner.run_sync(turn("hello"))
+    runner.forget("u1", "s1")  # the second turn loads the checkpoint from the store
+    runner.run_sync(turn("hello again"))
+
+    inline = adapter == "local"
+    assert (usage.COLLECTION, inline) in reads
+    assert (THREADS, inline) in reads
+    assert {on_loop for _collection, on_loop in reads} == {inline}

@@ -3,6 +3,7 @@ to in one write, and the monthly limit read from it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -60,7 +61,7 @@ def test_the_limit_is_reached_at_the_total(
 ) -> None:
     configure(AGENT_MONTHLY_TOKEN_LIMIT=20)
     usage.record_usage("u1", "openai", Usage(10, 5), state_store)
-    assert not usage.over_limit("u1", state_store)
+    assert not asyncio.run(usage.over_limit("u1", state_store))
     usage.record_usage("u1", "anthropic", Usage(3, 2), state_store)
-    assert usage.over_limit("u1", state_store)
-    assert not usage.over_limit("u2", state_store)
+    assert asyncio.run(usage.over_limit("u1", state_store))
+    assert not asyncio.run(usage.over_limit("u2", state_store))

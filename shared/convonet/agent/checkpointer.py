@@ -23,7 +23,9 @@ process, never waits on storage (a Firestore RPC; the local store's write lock, 
 thread's or process's write may hold). With 400 sessions on one process, writing on the loop
 put its p95 turn overhead at 18.6-23.3 ms, on a thread at 10.7-16.5 (bench/voice_load.py, paired
 runs). `aflush(thread_id)` waits for those writes (the turn calls it before it reports itself
-done), and a read of the same thread waits for them first.
+done), and a read of the same thread waits for them first. The async read runs on a worker
+thread too where the store's reads block (Firestore: an RPC), and inline on the embedded store
+(`convonet.state.read_off_loop`).
 
 Losing the StateStore must not cost the user their answer: an async read that fails logs a
 warning and starts the turn without its history, and a failed write is logged by the turn
@@ -58,7 +60,7 @@ from langgraph.checkpoint.base import (
 )
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
-from convonet.state import StateStore, StateStoreError, get_state_store
+from convonet.state import StateStore, StateStoreError, get_state_store, read_off_loop
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +173,7 @@ class StateStoreCheckpointer(BaseCheckpointSaver[int]):
         thread_id = _thread(config)[0]
         try:
             await self.aflush(thread_id)
-            return self.get_tuple(config)
+            return await read_off_loop(self.store, lambda: self.get_tuple(config))
         except StateStoreError as exc:
             log.warning("thread %s continues without its history: %s", thread_id, exc)
             return None

@@ -101,7 +101,7 @@ class TurnRunner:
         if request.reset_thread:
             await self._reset(thread)
         provider, model = self._model(request)
-        if request.user_id and _over_limit(request.user_id):
+        if request.user_id and await _over_limit(request.user_id):
             yield "delta", {"text": usage.LIMIT_MESSAGE, "end": True}
             yield "final", self._limited(request, provider, model)
             return
@@ -363,10 +363,10 @@ async def _cancel(task: asyncio.Future[None]) -> None:
         await task
 
 
-def _over_limit(user_id: str) -> bool:
+async def _over_limit(user_id: str) -> bool:
     """The monthly limit check; with the counters unreadable the turn goes ahead."""
     try:
-        return usage.over_limit(user_id)
+        return await usage.over_limit(user_id)
     except StateStoreError as exc:
         log.warning("token limit of user %s not checked: %s", user_id, exc)
         return False

@@ -14,7 +14,7 @@ from datetime import datetime
 from convonet.clock import get_clock
 from convonet.config import get_settings
 from convonet.llm.base import Usage
-from convonet.state import StateStore, get_state_store
+from convonet.state import StateStore, get_state_store, read_off_loop
 
 COLLECTION = "llm_usage"
 # Kept a little over a year, so a year's figures can be read back.
@@ -55,7 +55,11 @@ def tokens_this_month(user_id: str, store: StateStore | None = None) -> int:
     return int(doc.get("total_tokens") or 0)
 
 
-def over_limit(user_id: str, store: StateStore | None = None) -> bool:
-    """True when the user has used up AGENT_MONTHLY_TOKEN_LIMIT (0: no limit, no read)."""
+async def over_limit(user_id: str, store: StateStore | None = None) -> bool:
+    """True when the user has used up AGENT_MONTHLY_TOKEN_LIMIT (0: no limit, no read). Read
+    from the turn's event loop, so off it where the store's reads block."""
     limit = get_settings().agent_monthly_token_limit
-    return limit > 0 and tokens_this_month(user_id, store) >= limit
+    if limit <= 0:
+        return False
+    chosen = store or get_state_store()
+    return await read_off_loop(chosen, lambda: tokens_this_month(user_id, chosen)) >= limit

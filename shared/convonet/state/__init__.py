@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 from convonet.state.base import Document, Filter, StateStore, StateStoreError
 
@@ -12,8 +15,11 @@ __all__ = [
     "StateStore",
     "StateStoreError",
     "get_state_store",
+    "read_off_loop",
     "set_state_store",
 ]
+
+T = TypeVar("T")
 
 _store: StateStore | None = None
 _lock = threading.Lock()
@@ -33,6 +39,14 @@ def set_state_store(store: StateStore | None) -> None:
     global _store
     with _lock:
         _store = store
+
+
+async def read_off_loop(store: StateStore, read: Callable[[], T]) -> T:
+    """`read()` (a read of `store`) from async code: on a worker thread when the store's reads
+    wait on the network, inline when they do not (`StateStore.reads_block`)."""
+    if store.reads_block:
+        return await asyncio.to_thread(read)
+    return read()
 
 
 def _build_store() -> StateStore:

@@ -34,6 +34,12 @@ class StateStoreError(RuntimeError):
 
 
 class StateStore(Protocol):
+    reads_block: bool
+    """Whether a read waits on the network (Firestore). Async code then reads on a worker
+    thread (`read_off_loop`), so one read never stalls every session the event loop serves;
+    the embedded store's read, tens of microseconds from its page cache, costs less than the
+    hop to a thread and stays inline."""
+
     def get(self, collection: str, key: str) -> Document | None:
         """The document, or None when absent or expired."""
 

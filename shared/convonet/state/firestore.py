@@ -69,6 +69,8 @@ class _UpdateFailed(Exception):
 class FirestoreStateStore:
     """StateStore on Cloud Firestore (or the emulator named by FIRESTORE_EMULATOR_HOST)."""
 
+    reads_block = True
+
     def __init__(
         self,
         *,

@@ -57,6 +57,8 @@ CREATE INDEX IF NOT EXISTS documents_expires_at ON documents (expires_at)
 class LocalStateStore:
     """StateStore on a SQLite file; `namespace` isolates environments sharing one file."""
 
+    reads_block = False
+
     def __init__(
         self, path: str | os.PathLike[str], *, namespace: str = "", busy_timeout_s: float = 30.0
     ) -> None:
