@@ -299,6 +299,42 @@ def test_silence_prompts_then_goodbye(
     assert "Goodbye" in texts[1] and code == 1000
 
 
+def test_one_sessions_goodbye_does_not_hold_up_the_others_timers(
+    voice_server: VoiceServer,
+    make_user: Any,
+    fixed_speech: FixedSpeech,
+    configure: Any,
+    clock: FakeClock,
+) -> None:
+    """Every session's timers are checked by one ticker: a session saying goodbye (its speech
+    stuck here on a voice that takes a minute) must not stop the others' being checked."""
+    configure(VOICE_TICK_S=0.01, VOICE_STILL_THERE_S=30, VOICE_SILENCE_HANGUP_S=90)
+    leaving, staying = make_user("leaving"), make_user("staying")
+
+    async def script() -> tuple[str, str]:
+        async with (
+            websockets.connect(voice_server.ws_url(), max_queue=None) as first,
+            websockets.connect(voice_server.ws_url(), max_queue=None) as second,
+        ):
+            silent, other = VoiceClient(first), VoiceClient(second)
+            await silent.ready(token=leaving.token)
+            clock.advance(31)
+            await silent.until("agent_final")  # still there?
+            await silent.until("status", stage="ready")
+            clock.advance(58)
+            await other.ready(token=staying.token)
+            fixed_speech.tts.latency_s = 60.0
+            clock.advance(1)  # 90 s of silence: goodbye, spoken by the stuck voice
+            goodbye = await silent.until("agent_final")
+            clock.advance(30)  # the other session's 30 s of silence
+            prompt = await other.until("agent_final")
+            return goodbye["text"], prompt["text"]
+
+    goodbye, prompt = asyncio.run(script())
+    assert "Goodbye" in goodbye
+    assert prompt == "Are you still there?"
+
+
 def test_idle_socket_is_closed(
     voice_server: VoiceServer, fixed_speech: FixedSpeech, configure: Any, clock: FakeClock
 ) -> None:

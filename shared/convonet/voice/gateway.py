@@ -79,7 +79,7 @@ class VoiceGateway:
             await asyncio.sleep(get_settings().voice_tick_s)
             for session in list(self.connections):
                 try:
-                    await session.tick()
+                    session.tick()
                 except Exception:
                     log.exception("voice session tick failed")
 

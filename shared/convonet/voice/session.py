@@ -187,6 +187,7 @@ class VoiceSession:
         self._last_frame_at = clock.monotonic()
         self._last_user_at = clock.monotonic()
         self._asked_still_there = False
+        self._ending = False
         self._stt: SpeechToText | None = None
         self._tts: TextToSpeech | None = None
         self._resume_token: str | None = None
@@ -911,29 +912,42 @@ class VoiceSession:
 
     # Silence, idle and shutdown ---------------------------------------------------------------
 
-    async def tick(self) -> None:
-        """Check the silence and idle timers (called every VOICE_TICK_S)."""
-        if self.closed:
+    def tick(self) -> None:
+        """Check the silence and idle timers. The gateway calls this for every session every
+        VOICE_TICK_S, so it only looks: what it decides runs as this session's own task, and
+        one session's goodbye (seconds of speech) or slow socket never holds up the others'
+        timers."""
+        if self.closed or self._ending:
             return
         settings = get_settings()
         now = get_clock().monotonic()
         if now - self._last_frame_at >= settings.voice_idle_timeout_s:
-            await self.close(CLOSE_NORMAL, "idle timeout")
+            self._ending = True
+            self._spawn(self.close(CLOSE_NORMAL, "idle timeout"))
             return
         if self.identity is None or self._busy():
             return
         silent = now - self._last_user_at
         if silent >= settings.voice_silence_hangup_s:
-            turn = self._begin_spoken_text(GOODBYE, silence_prompt=True)
-            await self._send(p.AgentFinal(text=GOODBYE, turn_id=turn.turn_id))
-            assert turn.speaking is not None
-            await asyncio.shield(turn.speaking)
-            await self._send(p.Status(stage="goodbye"))
-            await self.close(CLOSE_NORMAL, "silence")
+            self._ending = True
+            self._spawn(self._say_goodbye())
         elif silent >= settings.voice_still_there_s and not self._asked_still_there:
             self._asked_still_there = True
-            turn = self._begin_spoken_text(STILL_THERE, silence_prompt=True)
-            await self._send(p.AgentFinal(text=STILL_THERE, turn_id=turn.turn_id))
+            self._spawn(self._say_prompt(STILL_THERE))
+
+    async def _say_prompt(self, text: str) -> _Turn:
+        """Speak a silence prompt, its text shown at once."""
+        turn = self._begin_spoken_text(text, silence_prompt=True)
+        await self._send(p.AgentFinal(text=text, turn_id=turn.turn_id))
+        return turn
+
+    async def _say_goodbye(self) -> None:
+        """The user stayed silent too long: say goodbye, then end the session."""
+        turn = await self._say_prompt(GOODBYE)
+        assert turn.speaking is not None
+        await asyncio.shield(turn.speaking)
+        await self._send(p.Status(stage="goodbye"))
+        await self.close(CLOSE_NORMAL, "silence")
 
     def _busy(self) -> bool:
         recording = self._recording
