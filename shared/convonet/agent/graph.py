@@ -130,11 +130,30 @@ class EarlyResponse:
     is awaited at once; `adopt` hands the response on if the graph asks the same, `discard`
     closes it (its provider stops) otherwise."""
 
-    def __init__(self, request: ModelRequest, stream: AsyncIterator[ChatEvent]) -> None:
+    def __init__(
+        self,
+        request: ModelRequest,
+        stream: AsyncIterator[ChatEvent],
+        *,
+        domain: str,
+        messages: Sequence[Message],
+    ) -> None:
         self.request = request
+        self._domain = domain
+        self._messages = messages
         self._stream = stream
         self._first: asyncio.Future[ChatEvent | None] | None = asyncio.ensure_future(
             anext(stream, None)
+        )
+
+    def built_from(self, domain: str, messages: Sequence[Message]) -> bool:
+        """Whether the request was built for this domain from these very message objects (the
+        graph read the checkpoint this process kept): it is then the request the graph would
+        build, already checked well formed."""
+        return (
+            domain == self._domain
+            and len(messages) == len(self._messages)
+            and all(ours is theirs for ours, theirs in zip(messages, self._messages, strict=True))
         )
 
     def adopt(self, request: ModelRequest) -> AsyncIterator[ChatEvent] | None:
@@ -318,7 +337,8 @@ class Agent:
         if decision.needs_model or not is_well_formed(messages):
             return None
         request = self._model_request(decision.domain, messages, 0, turn)
-        return EarlyResponse(request, request.send(turn.model, turn.remaining()))
+        stream = request.send(turn.model, turn.remaining())
+        return EarlyResponse(request, stream, domain=decision.domain, messages=messages)
 
     # Graph ------------------------------------------------------------------------------------
 
@@ -384,10 +404,12 @@ class Agent:
         and the repaired history."""
         rounds = state.get("rounds", 0)
         messages = state.get("messages") or []
+        early = turn.early if rounds == 0 else None
+        prepared = early.request if early and early.built_from(domain, messages) else None
         update: AgentState = {}
         if rounds == 0:
             update["domain"] = domain
-            if not is_well_formed(messages):
+            if prepared is None and not is_well_formed(messages):
                 messages = repair_history(messages)
                 update["messages"] = {"replace": messages}  # type: ignore[typeddict-item]
         if turn.cut:
@@ -395,7 +417,7 @@ class Agent:
         remaining = turn.remaining()
         if remaining <= 0:
             return _combine(update, _apology(turn, "timeout"))
-        request = self._model_request(domain, messages, rounds, turn)
+        request = prepared or self._model_request(domain, messages, rounds, turn)
         try:
             with turn.span("agent.llm", f"{turn.model.provider} {domain}"):
                 async with asyncio.timeout(remaining):
