@@ -624,8 +624,8 @@ class VoiceSession:
 
     async def _run_turn(self, turn: _Turn, prompt: str) -> None:
         previous = self._settling
-        if previous is not None:
-            await asyncio.wait([previous])  # however it ended (a cut-off turn is cancelled)
+        if previous is not None and not previous.done():
+            await asyncio.wait([previous])  # however it ends (a cut-off turn is cancelled)
         turn.request = self._turn_request(turn, prompt)
         self._turn = turn
         await self._send(p.ProcessingStart(ts=get_clock().now().isoformat(), turn_id=turn.turn_id))
