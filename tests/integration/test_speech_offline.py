@@ -143,6 +143,29 @@ def test_live_session_gives_partials_then_the_final() -> None:
     assert final.is_final and final.speech_final and final.text == DEMO[6]
 
 
+def test_a_live_session_hears_the_same_whatever_its_pooled_decoder_heard_before() -> None:
+    """The same utterance gives the same transcript (words, times, confidence) in a later
+    session on the same pooled decoder, after other audio: each session starts from the model's
+    cepstral mean, and its dither from the same seed."""
+
+    async def hear(pcm: bytes) -> Transcript:
+        stream = await OfflineSTT().stream(audio.STT_RATE)
+        async with stream:
+            for frame in audio.frames(pcm, audio.STT_RATE):
+                await stream.send(frame)
+            await stream.finish()
+            return [t async for t in stream.transcripts()][-1]
+
+    async def run() -> tuple[Transcript, Transcript]:
+        first = await hear(pcm_path(DEMO[6]))
+        await hear(pcm_path(DEMO[2]) + audio.silence(2000, audio.STT_RATE))
+        return first, await hear(pcm_path(DEMO[6]))
+
+    first, again = asyncio.run(run())
+    assert first.text == DEMO[6]
+    assert again == first
+
+
 def test_closed_live_session_refuses_audio() -> None:
     async def run() -> None:
         stream = await OfflineSTT().stream(audio.STT_RATE)

@@ -26,6 +26,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import numpy as np
+
 from convonet.speech import phrases
 from convonet.speech.base import (
     Language,
@@ -37,7 +39,7 @@ from convonet.speech.base import (
     pcm_mime_type,
 )
 from convonet.speech.language_model import build_arpa, tokenize
-from convonet.voice.audio import STT_RATE, Resampler, resample, rms
+from convonet.voice.audio import STT_RATE, Resampler, dithered, resample, rms
 
 NAME = "offline"
 ESPEAK_RATE = 22050
@@ -46,6 +48,16 @@ ESPEAK_RATE = 22050
 VOICES: dict[str, str] = {"en": "en-us+klatt", "ko": "ko"}
 _FRAMES_PER_SECOND = 100  # PocketSphinx's default frame rate
 _PARTIAL_EVERY_BYTES = STT_RATE * 2 // 4  # a partial result at most every 250 ms of audio
+# PocketSphinx misreads digital silence (its features take the log of a frame's energy), so
+# what it hears gets a step of dither, from a generator seeded afresh for every utterance:
+# the same audio is always recognised the same way.
+_DITHER_SEED = 1
+
+
+def _noise() -> np.random.Generator:
+    return np.random.default_rng(_DITHER_SEED)
+
+
 _SILENCE_RMS = 30.0  # about -60 dBFS: nothing to recognise (the decoder would guess a word)
 _FILLERS = frozenset({"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]"})
 
@@ -204,7 +216,7 @@ class OfflineSTT:
         check_language(NAME, language, ("en",))
         if rms(pcm16) < _SILENCE_RMS:
             return Transcript("", 0.0)
-        audio = resample(pcm16, sample_rate, STT_RATE)
+        audio = dithered(resample(pcm16, sample_rate, STT_RATE), _noise())
         return await asyncio.to_thread(lambda: _get_sphinx().decode(audio))
 
     async def stream(self, sample_rate: int, language: Language = "en") -> OfflineSttStream:
@@ -219,6 +231,7 @@ class OfflineSttStream(QueueStream):
     def __init__(self, sample_rate: int) -> None:
         super().__init__()
         self._resampler = Resampler(sample_rate, STT_RATE)
+        self._noise = _noise()
         self._pool = _get_sphinx().assistant
         self._decoder: Any = None
         self._since_partial = 0
@@ -240,13 +253,17 @@ class OfflineSttStream(QueueStream):
     async def _ensure_started(self) -> Any:
         if self._decoder is None:
             self._decoder = await asyncio.to_thread(self._pool.acquire)
+            # The features (the cepstral mean among them) adapt as this session's audio
+            # arrives, from the model's starting point, not from whatever the pooled decoder
+            # heard last (another caller): the same audio gives the same transcript.
+            self._decoder.reinit_feat()
             self._decoder.start_utt()
         return self._decoder
 
     async def send(self, pcm16: bytes) -> None:
         if self._done:
             raise SpeechProviderError(NAME, "stream already finished", retryable=False)
-        audio = self._resampler.feed(pcm16)
+        audio = dithered(self._resampler.feed(pcm16), self._noise)
         async with self._lock:
             decoder = await self._ensure_started()
             if audio:
@@ -264,7 +281,7 @@ class OfflineSttStream(QueueStream):
             return
         async with self._lock:
             decoder = await self._ensure_started()
-            tail = self._resampler.flush()
+            tail = dithered(self._resampler.flush(), self._noise)
             if tail:
                 await asyncio.to_thread(decoder.process_raw, tail, False, False)
             decoder.end_utt()

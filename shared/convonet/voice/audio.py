@@ -6,7 +6,10 @@ Everything here is 16-bit signed little-endian mono PCM ("PCM16") unless said ot
 - Browser: PCM16 from an AudioWorklet, or WebM/Opus from MediaRecorder, decoded with PyAV
   (the `av` wheel ships its own FFmpeg libraries; no subprocess). PyAV is imported only
   inside the WebM functions.
-- Resampling between 8, 16, 22.05 and 24 kHz with soxr (high quality, streaming-capable).
+- Resampling between 8, 16, 22.05 and 24 kHz with soxr (high quality, streaming-capable), in
+  float32 and rounded to PCM16 here: soxr's own 16-bit output adds dither from a generator
+  seeded with the time and an address, so the same audio came out different in every process
+  and the offline recogniser's result on it changed from run to run.
 """
 
 from __future__ import annotations
@@ -69,6 +72,26 @@ def _samples(pcm16: bytes) -> np.ndarray:
     return np.frombuffer(pcm16, dtype="<i2")
 
 
+def _floats(pcm16: bytes) -> np.ndarray:
+    return _samples(pcm16).astype(np.float32)
+
+
+def _to_pcm16(samples: np.ndarray) -> bytes:
+    """Float samples in PCM16 units, rounded (no dither: the same audio in, the same out)."""
+    return np.clip(np.rint(samples), -32768, 32767).astype("<i2").tobytes()
+
+
+def dithered(pcm16: bytes, noise: np.random.Generator) -> bytes:
+    """PCM16 with triangular noise of up to one step per sample from `noise`: audio that has
+    digital silence (exact zeros: synthesised speech, padding; never a microphone) made
+    usable for a recogniser that takes the log of each frame's energy."""
+    samples = _floats(pcm16)
+    jitter = noise.random(samples.size, dtype=np.float32) - noise.random(
+        samples.size, dtype=np.float32
+    )
+    return _to_pcm16(samples + jitter)
+
+
 def duration_ms(pcm16: bytes, sample_rate: int) -> float:
     return 1000.0 * len(pcm16) / (PCM16_WIDTH * sample_rate)
 
@@ -89,7 +112,7 @@ def resample(pcm16: bytes, from_rate: int, to_rate: int) -> bytes:
     """Resample a whole PCM16 buffer (for a stream of chunks use `Resampler`)."""
     if from_rate == to_rate or not pcm16:
         return pcm16
-    return soxr.resample(_samples(pcm16), from_rate, to_rate, quality="HQ").tobytes()
+    return _to_pcm16(soxr.resample(_floats(pcm16), from_rate, to_rate, quality="HQ"))
 
 
 class Resampler:
@@ -101,14 +124,13 @@ class Resampler:
         self._stream: Any = (
             None
             if from_rate == to_rate
-            else soxr.ResampleStream(from_rate, to_rate, 1, dtype="int16", quality="HQ")
+            else soxr.ResampleStream(from_rate, to_rate, 1, dtype="float32", quality="HQ")
         )
 
     def feed(self, pcm16: bytes, *, last: bool = False) -> bytes:
         if self._stream is None:
             return pcm16
-        out: np.ndarray = self._stream.resample_chunk(_samples(pcm16), last=last)
-        return out.tobytes()
+        return _to_pcm16(self._stream.resample_chunk(_floats(pcm16), last=last))
 
     def flush(self) -> bytes:
         return self.feed(b"", last=True)
