@@ -211,3 +211,32 @@ def test_timestamps_come_from_the_injectable_clock(migrated_db: str, clock: obje
         team = Team(name="clocked")
         session.add(team)
     assert team.created_at == datetime(2026, 1, 5, 17, 0, tzinfo=UTC)
+
+
+_STATEMENTS = [
+    "SELECT 1",
+    "SELECT a FROM t WHERE b = %s AND c IN (%s, %s)",
+    "SELECT '%s' || %s, \"col%s\" FROM t WHERE x LIKE 'a%%' AND y = %s -- %s\n AND z = %s",
+    "SELECT E'it''s %s' , $$ %s $$, %s",
+    "UPDATE t SET v = v %% 7 WHERE id = %s",
+]
+
+
+@pytest.mark.postgres
+def test_postgres_statements_are_rewritten_once_as_pg8000_would(pg_url: str) -> None:
+    """pg8000's rewrite of %s placeholders is kept per statement: the same text as pg8000's
+    own, values passed through, and a query on PostgreSQL still binds its values."""
+    import pg8000.dbapi
+    import pg8000.legacy
+
+    get_engine(pg_url)
+    kept = pg8000.legacy.convert_paramstyle
+    assert pg8000.dbapi.convert_paramstyle is kept
+    original = kept.pg8000_original  # type: ignore[attr-defined]
+    for statement in _STATEMENTS:
+        args = tuple(range(statement.count("%s")))
+        assert kept("format", statement, args) == original("format", statement, args)
+        assert kept("format", statement, args)[1] is args
+    assert kept("named", "SELECT :a", {"a": 1}) == original("named", "SELECT :a", {"a": 1})
+    with get_engine(pg_url).connect() as conn:
+        assert conn.execute(text("SELECT CAST(:n AS int) + 1"), {"n": 41}).scalar_one() == 42
