@@ -52,14 +52,12 @@ _PARTIAL_EVERY_BYTES = STT_RATE * 2 // 4  # a partial result at most every 250 m
 # what it hears gets a step of dither, from a generator seeded afresh for every utterance:
 # the same audio is always recognised the same way.
 _DITHER_SEED = 1
+_SILENCE_RMS = 30.0  # about -60 dBFS: nothing to recognise (the decoder would guess a word)
+_FILLERS = frozenset({"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]"})
 
 
 def _noise() -> np.random.Generator:
     return np.random.default_rng(_DITHER_SEED)
-
-
-_SILENCE_RMS = 30.0  # about -60 dBFS: nothing to recognise (the decoder would guess a word)
-_FILLERS = frozenset({"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]"})
 
 
 # --- PocketSphinx ---------------------------------------------------------------------------

@@ -275,11 +275,11 @@ class SentenceSpeaker:
         self._queue.put_nowait(None)
 
     def _add(self, sentence: str) -> None:
-        if self._closed:  # the audio has ended (a barge-in): nothing will speak it
-            return
         if self.first_sentence_at is None:
             self.first_sentence_at = time.perf_counter()
         self.sentences.append(sentence)
+        if self._closed:  # the audio has ended (a barge-in): nothing will speak it
+            return
         synthesis = _Synthesis(self, normalise_for_speech(sentence, self.language))
         self._syntheses.append(synthesis)
         self._queue.put_nowait(synthesis)

@@ -190,6 +190,10 @@ class AgentFinal(ServerFrame):
     transfer: dict[str, Any] | None = None
 
 
+# An audio_chunk frame's empty audio as pydantic serialises it (compact JSON).
+_EMPTY_AUDIO = '"data_b64":""'
+
+
 class AudioChunkOut(ServerFrame):
     type: Literal["audio_chunk"] = "audio_chunk"
     seq: int
@@ -207,9 +211,6 @@ class AudioChunkOut(ServerFrame):
         text = self.model_dump_json()
         cut = text.index(_EMPTY_AUDIO) + len(_EMPTY_AUDIO) - 1
         return text[:cut] + data_b64 + text[cut:]
-
-
-_EMPTY_AUDIO = '"data_b64":""'
 
 
 class Timing(ServerFrame):
